@@ -1,0 +1,30 @@
+import type { Channel, Message } from 'amqplib';
+import type { Delivery } from '../../worker/ports';
+import { H, intHeader, stringHeader } from './headers';
+
+/**
+ * Wraps a message so that settling it is safe after its channel died: the broker has already
+ * requeued it, and acking a stale delivery tag on a new channel would close that channel.
+ */
+export function toDelivery(ch: Channel, msg: Message, isOpen: () => boolean): Delivery {
+  const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+  const counted = intHeader(headers, H.deliveryCount);
+  const redelivered = msg.fields.redelivered || (counted ?? 0) > 0;
+  let settled = false;
+  const settle = (fn: () => void) => {
+    if (settled || !isOpen()) return;
+    settled = true;
+    fn();
+  };
+  return {
+    body: msg.content,
+    attempt: Math.max(1, intHeader(headers, H.attempt) ?? 1),
+    redelivered,
+    redeliveries: (intHeader(headers, H.redeliveries) ?? 0) + (redelivered ? Math.max(1, counted ?? 1) : 0),
+    firstFailureAt: stringHeader(headers, H.firstFailureAt),
+    messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
+    headers,
+    ack: () => settle(() => ch.ack(msg)),
+    nack: () => settle(() => ch.nack(msg, false, true)),
+  };
+}

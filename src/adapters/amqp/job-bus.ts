@@ -1,0 +1,55 @@
+import type { DeadLetterInfo, Delivery, FailureInfo, JobBus } from '../../worker/ports';
+import type { ConfirmPublisher } from './confirm-publisher';
+import { jobProperties } from './confirm-publisher';
+import { H, carriedHeaders, clip } from './headers';
+import { retryRoutingKey, type Names } from './topology';
+
+/** The worker's broker port on RabbitMQ: every move is a confirmed publish of a fresh message. */
+export class AmqpJobBus implements JobBus {
+  constructor(
+    private readonly publisher: ConfirmPublisher,
+    private readonly n: Names,
+  ) {}
+
+  delay(d: Delivery, attempt: number, delayMs: number, failure?: FailureInfo): Promise<void> {
+    const headers = {
+      ...carriedHeaders(d.headers),
+      [H.attempt]: attempt,
+      ...(failure ? failureHeaders(d, failure) : {}),
+    };
+    return this.publisher.publish(
+      this.n.retryEntry,
+      retryRoutingKey(delayMs),
+      d.body,
+      jobProperties(d.messageId, headers),
+    );
+  }
+
+  deadLetter(d: Delivery, info: DeadLetterInfo): Promise<void> {
+    const headers = {
+      ...carriedHeaders(d.headers),
+      ...failureHeaders(d, info.failure),
+      [H.reason]: info.reason,
+      [H.attempts]: info.attempts,
+    };
+    return this.publisher.publish('', this.n.dead, d.body, jobProperties(d.messageId, headers));
+  }
+
+  quarantine(d: Delivery): Promise<void> {
+    const headers = {
+      ...carriedHeaders(d.headers),
+      [H.attempt]: d.attempt,
+      [H.redeliveries]: d.redeliveries,
+    };
+    return this.publisher.publish('', this.n.suspect, d.body, jobProperties(d.messageId, headers));
+  }
+}
+
+function failureHeaders(d: Delivery, f: FailureInfo): Record<string, string> {
+  return {
+    [H.firstFailureAt]: d.firstFailureAt ?? f.at,
+    [H.lastFailureAt]: f.at,
+    [H.errorType]: clip(f.errorType, 128),
+    [H.errorMessage]: clip(f.errorMessage),
+  };
+}

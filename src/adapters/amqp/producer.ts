@@ -1,0 +1,50 @@
+import amqp, { type ChannelModel } from 'amqplib';
+import type { Job } from '../../domain/job';
+import { ConfirmPublisher, jobProperties } from './confirm-publisher';
+import { H } from './headers';
+import { JOB_ROUTING_KEY, assertTopology, describeTopology, names, type Names } from './topology';
+
+/** Publishes jobs through exchange P with key `job`, each confirmed by the broker. */
+export interface Producer {
+  readonly names: Names;
+  readonly publisher: ConfirmPublisher;
+  readonly connection: ChannelModel;
+  publishJob(job: Job, headers?: Record<string, unknown>): Promise<void>;
+  /** Any bytes, as a producer with a bug might send them (demo and tests of poison handling). */
+  publishRaw(body: Buffer, headers?: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openProducer(opts: {
+  amqpUrl: string;
+  queuePrefix: string;
+  deliveryLimit: number;
+}): Promise<Producer> {
+  const connection = await amqp.connect(opts.amqpUrl, {
+    clientProperties: { connection_name: 'enhancer-producer' },
+  });
+  connection.on('error', () => undefined);
+  try {
+    const ch = await connection.createConfirmChannel();
+    // Declaring is idempotent; a producer that starts before any worker must not publish into nothing.
+    await assertTopology(ch, describeTopology(opts.queuePrefix, opts.deliveryLimit));
+    const publisher = new ConfirmPublisher(ch);
+    const n = names(opts.queuePrefix);
+    const publishRaw = (body: Buffer, headers: Record<string, unknown> = {}, id?: string) =>
+      publisher.publish(n.exchange, JOB_ROUTING_KEY, body, jobProperties(id, { [H.attempt]: 1, ...headers }));
+    return {
+      names: n,
+      publisher,
+      connection,
+      publishJob: (job, headers) => publishRaw(Buffer.from(JSON.stringify(job)), headers, job.job_id),
+      publishRaw: (body, headers) => publishRaw(body, headers),
+      close: async () => {
+        await ch.close().catch(() => undefined);
+        await connection.close().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+}

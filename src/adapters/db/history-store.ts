@@ -1,0 +1,144 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Batcher } from '../../lib/batcher';
+import type { ClaimState, HistoryOp, HistoryStore } from '../../domain/history';
+import {
+  claimStatement,
+  completeStatement,
+  failStatement,
+  poisonStatement,
+  retryStatement,
+  setTenant,
+  type Statement,
+} from './sql/history-ops';
+import { classifyDbError, isDataError } from './pg-errors';
+import { TENANT_ROLE as ROLE } from './tenant-scope';
+
+type Result = ClaimState | boolean;
+interface PgResult {
+  rows: Record<string, unknown>[];
+}
+
+/** Statements for one batch, each with the code that turns its rows into the items' results. */
+interface Plan {
+  readonly statements: Statement[];
+  readonly readers: ((rows: Record<string, unknown>[]) => void)[];
+}
+
+/**
+ * The history port on Postgres. Writes from all concurrent jobs are group-committed: one transaction
+ * per batch, one round trip for its statements, grouped by tenant under row-level security
+ * (SET LOCAL ROLE enhancer_tenant + app.tenant_id), so RLS holds even for a superuser connection.
+ * If a batch is refused for its data, each item is retried alone so one bad row fails only itself.
+ */
+export class PgHistoryStore implements HistoryStore {
+  private readonly knex: Knex;
+  private readonly batcher: Batcher<HistoryOp, Result>;
+
+  constructor(orm: MikroORM, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
+    this.knex = orm.em.getKnex();
+    this.batcher = new Batcher<HistoryOp, Result>({
+      run: (ops) => this.write(ops),
+      maxBatch: opts.maxBatch ?? 256,
+      maxInFlight: opts.maxInFlight ?? 2,
+      key: (op) => op.jobId,
+    });
+  }
+
+  claim(c: Omit<Extract<HistoryOp, { kind: 'claim' }>, 'kind'>): Promise<ClaimState> {
+    return this.batcher.submit({ kind: 'claim', ...c }) as Promise<ClaimState>;
+  }
+  complete(c: Omit<Extract<HistoryOp, { kind: 'complete' }>, 'kind'>): Promise<boolean> {
+    return this.batcher.submit({ kind: 'complete', ...c }) as Promise<boolean>;
+  }
+  retry(r: Omit<Extract<HistoryOp, { kind: 'retry' }>, 'kind'>): Promise<boolean> {
+    return this.batcher.submit({ kind: 'retry', ...r }) as Promise<boolean>;
+  }
+  fail(f: Omit<Extract<HistoryOp, { kind: 'fail' }>, 'kind'>): Promise<boolean> {
+    return this.batcher.submit({ kind: 'fail', ...f }) as Promise<boolean>;
+  }
+  async forceFail(p: Omit<Extract<HistoryOp, { kind: 'poison' }>, 'kind'>): Promise<void> {
+    await this.batcher.submit({ kind: 'poison', ...p });
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.knex.raw('select 1');
+    } catch (err) {
+      throw classifyDbError(err);
+    }
+  }
+
+  /** Waits for queued writes to finish (shutdown). */
+  drained(): Promise<void> {
+    return this.batcher.drained();
+  }
+
+  private async write(ops: readonly HistoryOp[]): Promise<(Result | Error)[]> {
+    const results: (Result | Error)[] = ops.map(() => new Error('no result'));
+    const plan = planBatch(ops, results);
+    const sql = [`set local role ${ROLE}`, ...plan.statements.map((s) => this.inline(s))].join(';\n');
+    try {
+      const out: unknown = await this.knex.transaction((trx) => trx.raw(sql));
+      const list = (Array.isArray(out) ? out : [out]) as PgResult[];
+      plan.readers.forEach((read, i) => read(list[i + 1]?.rows ?? []));
+      return results;
+    } catch (err) {
+      if (ops.length > 1 && isDataError(err)) {
+        return Promise.all(ops.map(async (op) => (await this.write([op]))[0] ?? new Error('no result')));
+      }
+      const e = classifyDbError(err);
+      return ops.map(() => e);
+    }
+  }
+
+  private inline(s: Statement): string {
+    return this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery();
+  }
+}
+
+/** Groups ops by tenant and kind into statements; readers fill `results` at the ops' positions. */
+export function planBatch(ops: readonly HistoryOp[], results: (Result | Error)[]): Plan {
+  const plan: Plan = { statements: [], readers: [] };
+  const byTenant = new Map<string, number[]>();
+  ops.forEach((op, i) => {
+    const list = byTenant.get(op.tenantId) ?? [];
+    list.push(i);
+    byTenant.set(op.tenantId, list);
+  });
+  for (const [tenant, indexes] of byTenant) {
+    plan.statements.push(setTenant(tenant));
+    plan.readers.push(() => undefined);
+    const ofKind = (kind: HistoryOp['kind']) => indexes.filter((i) => ops[i]!.kind === kind);
+    const pick = <K extends HistoryOp['kind']>(idx: number[]) =>
+      idx.map((i) => ops[i] as Extract<HistoryOp, { kind: K }>);
+
+    const claims = ofKind('claim');
+    if (claims.length) {
+      plan.statements.push(claimStatement(pick<'claim'>(claims)));
+      plan.readers.push((rows) => {
+        const state = new Map(rows.map((r) => [String(r.job_id), r.state as ClaimState]));
+        for (const i of claims) {
+          results[i] =
+            state.get(ops[i]!.jobId) ?? new Error(`job ${ops[i]!.jobId} is not visible to tenant ${tenant}`);
+        }
+      });
+    }
+    const fenced = [
+      ['complete', completeStatement],
+      ['retry', retryStatement],
+      ['fail', failStatement],
+      ['poison', poisonStatement],
+    ] as const;
+    for (const [kind, build] of fenced) {
+      const idx = ofKind(kind);
+      if (!idx.length) continue;
+      plan.statements.push((build as (o: HistoryOp[]) => Statement)(idx.map((i) => ops[i]!)));
+      plan.readers.push((rows) => {
+        const hit = new Set(rows.map((r) => String(r.job_id)));
+        for (const i of idx) results[i] = hit.has(ops[i]!.jobId);
+      });
+    }
+  }
+  return plan;
+}

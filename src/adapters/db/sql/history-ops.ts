@@ -1,0 +1,103 @@
+/**
+ * The history writes the worker makes, one stateless statement builder each. Statements bind with `?`
+ * and are inlined by the driver's own escaping, so a whole batch goes to Postgres in one round trip.
+ * Every write is fenced: it touches a row only while the row is `pending` at the writer's attempt.
+ */
+import type { HistoryOp } from '../../../domain/history';
+
+export interface Statement {
+  readonly sql: string;
+  readonly bindings: readonly unknown[];
+}
+
+export function setTenant(tenantId: string): Statement {
+  return { sql: `select set_config('app.tenant_id', ?, true)`, bindings: [tenantId] };
+}
+
+/** Insert-or-take the row for this attempt, unless the job already completed or failed. */
+export function claimStatement(ops: readonly Extract<HistoryOp, { kind: 'claim' }>[]): Statement {
+  const values = ops
+    .map(() => `(?::uuid, ?, ?, 'pending', ?::int, clock_timestamp(), clock_timestamp())`)
+    .join(', ');
+  return {
+    sql: `with taken as (
+        insert into enhancement_history as h (job_id, ticket_id, tenant_id, status, attempts, created_at, updated_at)
+        values ${values}
+        on conflict (job_id) do update
+          set attempts = excluded.attempts, ticket_id = excluded.ticket_id, updated_at = excluded.updated_at
+          where h.status = 'pending'
+        returning h.job_id)
+      select job_id::text, 'claimed' as state from taken
+      union all
+      select h.job_id::text, h.status from enhancement_history h
+        where h.job_id = any(?::uuid[]) and h.job_id not in (select job_id from taken)`,
+    bindings: [
+      ...ops.flatMap((o) => [o.jobId, o.ticketId, o.tenantId, o.attempt]),
+      pgArray(ops.map((o) => o.jobId)),
+    ],
+  };
+}
+
+export function completeStatement(ops: readonly Extract<HistoryOp, { kind: 'complete' }>[]): Statement {
+  return fencedUpdate(
+    ops,
+    `status = 'completed', result_summary = v.summary, processing_time_ms = v.ms`,
+    ['summary text', 'ms int'],
+    (o) => [o.summary, o.processingMs],
+  );
+}
+
+/** Hands the row to the next attempt, so a late result of this one can no longer land. */
+export function retryStatement(ops: readonly Extract<HistoryOp, { kind: 'retry' }>[]): Statement {
+  return fencedUpdate(ops, `attempts = h.attempts + 1, error_message = v.error`, ['error text'], (o) => [
+    o.error,
+  ]);
+}
+
+export function failStatement(ops: readonly Extract<HistoryOp, { kind: 'fail' }>[]): Statement {
+  return fencedUpdate(
+    ops,
+    `status = 'failed', error_message = v.error, processing_time_ms = coalesce(v.ms, h.processing_time_ms)`,
+    ['error text', 'ms int'],
+    (o) => [o.error, o.processingMs],
+  );
+}
+
+/** A poison message ends its job as failed, unless that job already completed. */
+export function poisonStatement(ops: readonly Extract<HistoryOp, { kind: 'poison' }>[]): Statement {
+  const values = ops
+    .map(() => `(?::uuid, ?, ?, 'failed', 0, ?, clock_timestamp(), clock_timestamp())`)
+    .join(', ');
+  return {
+    sql: `insert into enhancement_history as h
+        (job_id, ticket_id, tenant_id, status, attempts, error_message, created_at, updated_at)
+      values ${values}
+      on conflict (job_id) do update
+        set status = 'failed', error_message = excluded.error_message, updated_at = excluded.updated_at
+        where h.status <> 'completed'
+      returning h.job_id::text`,
+    bindings: ops.flatMap((o) => [o.jobId, o.ticketId, o.tenantId, o.error]),
+  };
+}
+
+function fencedUpdate<O extends { jobId: string; attempt: number }>(
+  ops: readonly O[],
+  set: string,
+  columns: readonly string[],
+  values: (o: O) => unknown[],
+): Statement {
+  const names = columns.map((c) => c.split(' ')[0]);
+  const row = `(?::uuid, ?::int, ${columns.map((c) => `?::${c.split(' ')[1]}`).join(', ')})`;
+  return {
+    sql: `update enhancement_history h set ${set}, updated_at = clock_timestamp()
+      from (values ${ops.map(() => row).join(', ')}) as v(job_id, attempt, ${names.join(', ')})
+      where h.job_id = v.job_id and h.attempts = v.attempt and h.status = 'pending'
+      returning h.job_id::text`,
+    bindings: ops.flatMap((o) => [o.jobId, o.attempt, ...values(o)]),
+  };
+}
+
+/** A Postgres array literal of uuids (already validated, so no quoting is needed). */
+function pgArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
+}

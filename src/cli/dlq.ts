@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import amqp from 'amqplib';
+import type { Config } from '../config/schema';
+import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
+import { listDeadLetters, replayDeadLetters, type DeadLetter } from '../adapters/amqp/dead-letters';
+import { names } from '../adapters/amqp/topology';
+import { openOrm } from '../adapters/db/orm';
+import { resetForReplay } from '../adapters/db/replay-reset';
+import { UsageError } from './usage-error';
+
+export const dlqUsage = `enhancer dlq list [--limit N] [--json]      show dead letters without removing them
+enhancer dlq replay [--limit N] [--include-invalid]   send dead letters back to the jobs queue`;
+
+export async function dlq(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      limit: { type: 'string', default: '100' },
+      json: { type: 'boolean', default: false },
+      'include-invalid': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive integer, got ${values.limit}`);
+  if (sub !== 'list' && sub !== 'replay')
+    throw new UsageError(`unknown dlq command ${JSON.stringify(sub ?? '')}`);
+
+  const n = names(config.queuePrefix);
+  const conn = await amqp.connect(config.amqpUrl, { clientProperties: { connection_name: 'enhancer-dlq' } });
+  conn.on('error', () => undefined);
+  try {
+    const ch = await conn.createChannel();
+    await ch.checkQueue(n.dead);
+    if (sub === 'list') {
+      const letters = await listDeadLetters(ch, n, limit);
+      if (values.json) letters.forEach((l) => out(JSON.stringify(l)));
+      else printTable(letters, out);
+      return;
+    }
+    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 1 });
+    try {
+      const publisher = new ConfirmPublisher(await conn.createConfirmChannel());
+      const result = await replayDeadLetters(ch, publisher, n, {
+        limit,
+        includeInvalid: values['include-invalid'],
+        resetHistory: (l) => resetForReplay(orm, l.job_id!, l.tenant_id!),
+      });
+      result.replayed.forEach((l) => out(`replayed ${l.job_id ?? '(no job_id)'}`));
+      result.skipped.forEach(({ letter, why }) => out(`skipped ${letter.job_id ?? '(no job_id)'}: ${why}`));
+      out(`${result.replayed.length} replayed, ${result.skipped.length} left in ${n.dead}`);
+    } finally {
+      await orm.close(true);
+    }
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+function printTable(letters: DeadLetter[], out: (line: string) => void): void {
+  if (letters.length === 0) {
+    out('the dead-letter queue is empty');
+    return;
+  }
+  const rows = letters.map((l) => [
+    l.job_id ?? '-',
+    l.tenant_id ?? '-',
+    l.reason,
+    String(l.attempts ?? '-'),
+    l.last_failure_at ?? '-',
+    (l.error_message ?? '-').slice(0, 80),
+  ]);
+  const head = ['JOB_ID', 'TENANT', 'REASON', 'ATTEMPTS', 'LAST_FAILURE', 'ERROR'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [head, ...rows])
+    out(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every setting the process reads, with its environment variable name and default.
+ * Durations are in milliseconds. Parsed once at start-up by {@link loadConfig}.
+ */
+export const configSchema = z.object({
+  /** AMQP_URL: the RabbitMQ connection string. */
+  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  /** DATABASE_URL: the Postgres connection string; its path names the database. */
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/enhancer'),
+  /** DATABASE_POOL_MAX: connections per process. */
+  DATABASE_POOL_MAX: int(1, 100).default(4),
+  /** QUEUE_PREFIX: the name every exchange and queue starts with. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/, 'letters, digits, ".", "_" or "-", at most 101')
+    .default('enhancement'),
+  /** QUEUE_DELIVERY_LIMIT: redeliveries a job survives before it is dead-lettered (crash-loop guard). */
+  QUEUE_DELIVERY_LIMIT: int(1, 1000).default(5),
+  /** WORKER_CONCURRENCY: jobs run at once by one process; also the AMQP prefetch. */
+  WORKER_CONCURRENCY: int(1, 1000).default(8),
+  /** JOB_SOFT_TIMEOUT_MS: when the pipeline's AbortSignal fires. */
+  JOB_SOFT_TIMEOUT_MS: int(1).default(100_000),
+  /** JOB_TIMEOUT_MS: when the attempt is failed as a timeout, whether or not the handler stopped. */
+  JOB_TIMEOUT_MS: int(1).default(120_000),
+  /** RETRY_MAX: retries after the first attempt for transient failures. */
+  RETRY_MAX: int(0, 100).default(3),
+  /** RETRY_BASE_MS: the delay before the first retry; it doubles for each one after. */
+  RETRY_BASE_MS: int(0).default(2_000),
+  /** RETRY_MAX_DELAY_MS: the cap on one retry delay (at most 2^24-1 ms, the retry ladder's reach). */
+  RETRY_MAX_DELAY_MS: int(0, 2 ** 24 - 1).default(600_000),
+  /** RETRY_JITTER: a retry delay is reduced by a random fraction up to this. */
+  RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  /** SUSPECT_POLL_MS: how often an idle worker looks for redelivered jobs waiting to run alone. */
+  SUSPECT_POLL_MS: int(10).default(1_000),
+  /** SHUTDOWN_GRACE_MS: how long in-flight jobs may finish after SIGTERM. */
+  SHUTDOWN_GRACE_MS: int(0).default(130_000),
+  /** ENHANCER_PIPELINE: placeholder (the story's behaviour) or simulate (obeys the job's `simulate`). */
+  ENHANCER_PIPELINE: z.enum(['placeholder', 'simulate']).default('placeholder'),
+  /** LOG_LEVEL: error, warn, info, debug. */
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** LOG_FORMAT: json (one object a line) or pretty (for a terminal). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** HTTP_PORT: /healthz, /readyz and /metrics; 0 picks a free port. */
+  HTTP_PORT: int(0, 65535).default(8080),
+  /** POD_NAME: stamped on every log line; the hostname when unset. */
+  POD_NAME: z.string().min(1).optional(),
+});
+
+type Raw = z.output<typeof configSchema>;
+
+/** The validated configuration, in the shape the code uses. */
+export interface Config {
+  readonly amqpUrl: string;
+  readonly databaseUrl: string;
+  readonly databasePoolMax: number;
+  readonly queuePrefix: string;
+  readonly deliveryLimit: number;
+  readonly concurrency: number;
+  readonly softTimeoutMs: number;
+  readonly hardTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly suspectPollMs: number;
+  readonly shutdownGraceMs: number;
+  readonly pipeline: 'placeholder' | 'simulate';
+  readonly log: {
+    readonly level: Raw['LOG_LEVEL'];
+    readonly format: Raw['LOG_FORMAT'];
+    readonly pod?: string;
+  };
+  readonly httpPort: number;
+}
+
+export interface RetryPolicy {
+  readonly maxRetries: number;
+  readonly baseMs: number;
+  readonly maxDelayMs: number;
+  readonly jitter: number;
+}
+
+export function compile(raw: Raw): Config {
+  return Object.freeze({
+    amqpUrl: raw.AMQP_URL,
+    databaseUrl: raw.DATABASE_URL,
+    databasePoolMax: raw.DATABASE_POOL_MAX,
+    queuePrefix: raw.QUEUE_PREFIX,
+    deliveryLimit: raw.QUEUE_DELIVERY_LIMIT,
+    concurrency: raw.WORKER_CONCURRENCY,
+    softTimeoutMs: raw.JOB_SOFT_TIMEOUT_MS,
+    hardTimeoutMs: raw.JOB_TIMEOUT_MS,
+    retry: Object.freeze({
+      maxRetries: raw.RETRY_MAX,
+      baseMs: raw.RETRY_BASE_MS,
+      maxDelayMs: raw.RETRY_MAX_DELAY_MS,
+      jitter: raw.RETRY_JITTER,
+    }),
+    suspectPollMs: raw.SUSPECT_POLL_MS,
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    pipeline: raw.ENHANCER_PIPELINE,
+    log: Object.freeze({ level: raw.LOG_LEVEL, format: raw.LOG_FORMAT, pod: raw.POD_NAME }),
+    httpPort: raw.HTTP_PORT,
+  });
+}

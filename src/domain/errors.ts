@@ -1,0 +1,65 @@
+/**
+ * Errors say what happens next. Check `name` as well as `instanceof`: jest runs modules in separate
+ * realms, and errors cross process boundaries as plain data.
+ */
+
+/** The message can never become a valid job: dead-letter at once, never retry. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    /** What could be read of the job, for the history row. */
+    readonly partial: { jobId?: string; tenantId?: string; ticketId?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The pipeline says retrying cannot help. */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+}
+
+/** The pipeline says a later attempt may succeed. Unknown errors are treated the same way. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+}
+
+/** The attempt passed its hard deadline; whatever the handler does later is ignored. */
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/** Postgres or RabbitMQ failed under the job: wait it out without spending the job's retries. */
+export class InfrastructureError extends Error {
+  override readonly name = 'InfrastructureError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export type ErrorKind = 'validation' | 'permanent' | 'transient' | 'deadline' | 'infrastructure';
+
+export function errorKind(err: unknown): ErrorKind {
+  const name = err instanceof Error ? err.name : undefined;
+  switch (name) {
+    case 'ValidationError':
+      return 'validation';
+    case 'PermanentError':
+      return 'permanent';
+    case 'DeadlineError':
+      return 'deadline';
+    case 'InfrastructureError':
+      return 'infrastructure';
+    default:
+      return 'transient';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function errorType(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}

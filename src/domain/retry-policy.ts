@@ -1,0 +1,47 @@
+import type { RetryPolicy } from '../config/schema';
+import { errorKind } from './errors';
+
+/**
+ * Delay before retry `n` (1-based): min(maxDelay, base · 2^(n−1)), reduced by a random fraction up to
+ * `jitter`. `random` is in [0, 1); injecting it keeps this pure.
+ */
+export function backoffMs(n: number, policy: RetryPolicy, random: number): number {
+  const exp = policy.baseMs * 2 ** Math.max(0, n - 1);
+  const capped = Math.min(policy.maxDelayMs, exp);
+  return Math.round(capped * (1 - policy.jitter * random));
+}
+
+/** The shortest wait-out, so an outage never turns into a tight republish loop. */
+export const MIN_WAIT_OUT_MS = 1_000;
+
+export type Decision =
+  | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number }
+  | { readonly kind: 'dead-letter'; readonly reason: DeadLetterReason }
+  | { readonly kind: 'wait-out'; readonly delayMs: number };
+
+/** Why a job ended in the dead-letter queue; also the `reason` label of the dead-letter metric. */
+export type DeadLetterReason = 'validation' | 'permanent' | 'retries_exhausted' | 'delivery_limit';
+
+/**
+ * What to do with a failed attempt. `attempt` is the one that just failed.
+ * - validation / permanent errors: dead-letter now, retrying cannot help;
+ * - infrastructure errors (Postgres or the broker under us): wait out the outage at the same attempt;
+ * - anything else: retry while the budget lasts, then dead-letter.
+ */
+export function decide(attempt: number, err: unknown, policy: RetryPolicy, random: number): Decision {
+  const kind = errorKind(err);
+  if (kind === 'validation' || kind === 'permanent') return { kind: 'dead-letter', reason: kind };
+  if (kind === 'infrastructure') return { kind: 'wait-out', delayMs: waitOutMs(policy, random) };
+  if (attempt > policy.maxRetries) return { kind: 'dead-letter', reason: 'retries_exhausted' };
+  return { kind: 'retry', attempt: attempt + 1, delayMs: backoffMs(attempt, policy, random) };
+}
+
+/** How long a job waits out an outage before it comes back at the same attempt. */
+export function waitOutMs(policy: RetryPolicy, random: number): number {
+  return Math.max(MIN_WAIT_OUT_MS, backoffMs(1, policy, random));
+}
+
+/** Redelivered by the broker more often than the limit: the job keeps killing or losing its worker. */
+export function overDeliveryLimit(redeliveries: number, limit: number): boolean {
+  return redeliveries > limit;
+}

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The outcome of one attempt, or of a message that never ran. */
+export type TaskStatus = 'completed' | 'retried' | 'failed' | 'dead_lettered';
+
+/**
+ * The worker's Prometheus metrics. It owns its Registry (never the global one), so tests and several
+ * workers in one process each see their own numbers.
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly tenants = new Set<string>();
+
+  readonly tasks = new Counter({
+    name: 'enhancement_tasks_total',
+    help: 'Finished attempts and never-run messages by outcome: completed, retried (failed, retry scheduled), failed (failed, dead-lettered), dead_lettered (never ran: invalid or over the delivery limit).',
+    labelNames: ['status', 'tenant_id'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'enhancement_task_duration_seconds',
+    help: 'Pipeline time of one attempt.',
+    labelNames: ['status', 'tenant_id'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90, 120],
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'enhancement_task_retries_total',
+    help: 'Retries scheduled through the delay ladder.',
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'enhancement_dead_letters_total',
+    help: 'Messages this worker moved to the dead-letter queue, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'enhancement_tasks_in_flight',
+    help: 'Jobs being processed now.',
+    registers: [this.registry],
+  });
+  readonly abandoned = new Counter({
+    name: 'enhancement_abandoned_attempts_total',
+    help: 'Attempts given up at the hard deadline while their handler was still running.',
+    registers: [this.registry],
+  });
+  readonly abandonedRunning = new Gauge({
+    name: 'enhancement_abandoned_attempts_running',
+    help: 'Abandoned handlers that have not settled yet.',
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'enhancement_duplicate_deliveries_total',
+    help: 'Deliveries of jobs that had already completed or failed; acked without running.',
+    registers: [this.registry],
+  });
+  readonly suspects = new Counter({
+    name: 'enhancement_suspect_jobs_total',
+    help: 'Redelivered jobs moved aside to run alone.',
+    registers: [this.registry],
+  });
+  readonly waitOuts = new Counter({
+    name: 'enhancement_infrastructure_delays_total',
+    help: 'Jobs delayed without spending a retry because Postgres or the broker failed under them.',
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly maxTenants = 1000,
+    defaults = true,
+  ) {
+    if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Caps label cardinality: tenants past the first `maxTenants` share the label "other". */
+  tenant(id: string | undefined): string {
+    if (id === undefined) return 'unknown';
+    if (this.tenants.has(id)) return id;
+    if (this.tenants.size >= this.maxTenants) return 'other';
+    this.tenants.add(id);
+    return id;
+  }
+
+  attempt(status: TaskStatus, tenantId: string | undefined, seconds?: number): void {
+    const tenant_id = this.tenant(tenantId);
+    this.tasks.inc({ status, tenant_id });
+    if (seconds !== undefined) this.duration.observe({ status, tenant_id }, seconds);
+  }
+}

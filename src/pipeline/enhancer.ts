@@ -1,0 +1,30 @@
+import type { Job } from '../domain/job';
+
+/** The narrow logger a pipeline gets: it already carries the job's fields. */
+export interface JobLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EnhanceContext {
+  /** 1 for the first attempt, +1 per retry. */
+  readonly attempt: number;
+  /** Fires at the soft deadline and at shutdown; honour it. */
+  readonly signal: AbortSignal;
+  readonly log: JobLogger;
+}
+
+export interface EnhancementResult {
+  /** Stored in enhancement_history.result_summary. */
+  readonly summary: string;
+}
+
+/**
+ * The enhancement pipeline. Throw PermanentError when retrying cannot help, TransientError (or
+ * anything else) when it may.
+ */
+export interface Enhancer {
+  readonly name: string;
+  enhance(job: Job, ctx: EnhanceContext): Promise<EnhancementResult>;
+}

@@ -1,0 +1,61 @@
+import type { Enhancer } from './enhancer';
+import { PermanentError, TransientError } from '../domain/errors';
+import { AttemptAborted } from '../domain/deadline';
+
+export interface SimulateEffects {
+  /** Waits `ms`; rejects with the signal's reason on abort when `signal` is given. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Ends the process the hard way, as an out-of-memory kill would. */
+  crash(): never;
+}
+
+/**
+ * Obeys the job's `simulate` object so operators can load-test and drill failures in staging:
+ * crash, sleep (honouring or ignoring the abort), then fail the first `fail_times` attempts.
+ */
+export function simulateEnhancer(effects: SimulateEffects): Enhancer {
+  return {
+    name: 'simulate',
+    async enhance(job, { attempt, signal, log }) {
+      const sim = job.simulate ?? {};
+      if (sim.crash) {
+        log.warn('simulated crash');
+        effects.crash();
+      }
+      if (sim.sleep_ms) {
+        await effects.sleep(sim.sleep_ms, sim.ignore_abort ? undefined : signal);
+      }
+      if (attempt <= (sim.fail_times ?? 0)) {
+        const message = `simulated ${sim.error ?? 'transient'} failure on attempt ${attempt}`;
+        throw sim.error === 'permanent' ? new PermanentError(message) : new TransientError(message);
+      }
+      return { summary: `simulated enhancement of ticket ${job.ticket_id} on attempt ${attempt}` };
+    },
+  };
+}
+
+export const realEffects: SimulateEffects = {
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const t = setTimeout(done, ms);
+      function done() {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }
+      function onAbort() {
+        clearTimeout(t);
+        reject(abortReason(signal!));
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+  crash() {
+    process.kill(process.pid, 'SIGKILL');
+    throw new Error('SIGKILL did not end the process');
+  },
+};
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new AttemptAborted('deadline');
+}

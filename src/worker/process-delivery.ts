@@ -1,0 +1,311 @@
+import type { Clock } from '../domain/clock';
+import { runWithDeadline, AttemptAborted } from '../domain/deadline';
+import { decodeJob } from '../domain/decode';
+import {
+  DeadlineError,
+  InfrastructureError,
+  ValidationError,
+  errorKind,
+  errorMessage,
+  errorType,
+} from '../domain/errors';
+import type { HistoryStore } from '../domain/history';
+import type { Job } from '../domain/job';
+import { decide, overDeliveryLimit, waitOutMs, type DeadLetterReason } from '../domain/retry-policy';
+import type { RetryPolicy } from '../config/schema';
+import type { Enhancer } from '../pipeline/enhancer';
+import type { Logger } from '../observability/logger';
+import type { WorkerMetrics } from '../observability/metrics';
+import type { Delivery, FailureInfo, JobBus } from './ports';
+
+export interface ProcessDeps {
+  readonly history: HistoryStore;
+  readonly bus: JobBus;
+  readonly enhancer: Enhancer;
+  readonly clock: Clock;
+  /** In [0, 1): the retry jitter. */
+  readonly random: () => number;
+  readonly metrics: WorkerMetrics;
+  readonly log: Logger;
+  readonly retry: RetryPolicy;
+  readonly softTimeoutMs: number;
+  readonly hardTimeoutMs: number;
+  readonly deliveryLimit: number;
+  /** Aborts every running attempt when shutdown runs out of grace. */
+  readonly shutdown: AbortSignal;
+}
+
+/** How a delivery ended, for the consumer loop and tests. */
+export type Outcome =
+  'completed' | 'retried' | 'failed' | 'dead_lettered' | 'duplicate' | 'delayed' | 'quarantined' | 'requeued';
+
+/**
+ * One delivery, start to settle. `fresh` deliveries that the broker redelivered are moved to the
+ * suspect queue instead of running (the consumer runs those alone, `solo`). The original is acked only
+ * after its history row is durable, or after a confirmed republish elsewhere (retry ladder, suspect or
+ * dead-letter queue); if a republish fails it is nacked back to its queue. Nothing is lost.
+ */
+export async function processDelivery(
+  d: Delivery,
+  deps: ProcessDeps,
+  mode: 'fresh' | 'solo',
+): Promise<Outcome> {
+  deps.metrics.inFlight.inc();
+  try {
+    return await process(d, deps, mode);
+  } catch (err) {
+    // A republish failed (the broker or channel went away): hand the message back.
+    deps.log.error('could not settle job; returning it to the queue', {
+      error_type: errorType(err),
+      error_message: errorMessage(err),
+    });
+    d.nack();
+    return 'requeued';
+  } finally {
+    deps.metrics.inFlight.dec();
+  }
+}
+
+async function process(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): Promise<Outcome> {
+  if (mode === 'fresh' && d.redelivered) {
+    await deps.bus.quarantine(d);
+    d.ack();
+    deps.metrics.suspects.inc();
+    deps.log.warn('redelivered job moved aside to run alone', {
+      redeliveries: d.redeliveries,
+      attempt: d.attempt,
+    });
+    return 'quarantined';
+  }
+  let job: Job;
+  try {
+    job = decodeJob(d.body);
+  } catch (err) {
+    return poison(d, err as ValidationError, deps);
+  }
+  const log = deps.log.child({
+    job_id: job.job_id,
+    ticket_id: job.ticket_id,
+    tenant_id: job.tenant_id,
+    attempt: d.attempt,
+    ...(job.trace_id ? { trace_id: job.trace_id } : {}),
+  });
+  const ctx: JobCtx = { d, job, log, deps };
+
+  if (overDeliveryLimit(d.redeliveries, deps.deliveryLimit)) {
+    const err = new Error(`redelivered ${d.redeliveries} times: the job keeps losing or killing its worker`);
+    err.name = 'DeliveryLimitError';
+    return deadLetter(ctx, 'delivery_limit', failureOf(err, deps.clock), null);
+  }
+
+  let claimed;
+  try {
+    claimed = await deps.history.claim({
+      jobId: job.job_id,
+      tenantId: job.tenant_id,
+      ticketId: job.ticket_id,
+      attempt: d.attempt,
+    });
+  } catch (err) {
+    if (errorKind(err) === 'validation')
+      return deadLetter(ctx, 'validation', failureOf(err, deps.clock), null);
+    return waitOut(ctx, err);
+  }
+  if (claimed !== 'claimed') {
+    deps.metrics.duplicates.inc();
+    log.info('duplicate delivery skipped', { status: claimed });
+    d.ack();
+    return 'duplicate';
+  }
+
+  log.info('job started', { priority: job.priority });
+  const outcome = await runWithDeadline(
+    (signal) => deps.enhancer.enhance(job, { attempt: d.attempt, signal, log }),
+    deps.clock,
+    {
+      softMs: deps.softTimeoutMs,
+      hardMs: deps.hardTimeoutMs,
+      onAbandon: () => {
+        deps.metrics.abandoned.inc();
+        deps.metrics.abandonedRunning.inc();
+        log.warn('attempt abandoned at the hard deadline; its handler is still running');
+      },
+      onLateSettle: (late) => {
+        deps.metrics.abandonedRunning.dec();
+        log.warn('abandoned attempt settled late; result discarded', { late_outcome: late.kind });
+      },
+    },
+    deps.shutdown,
+  );
+  const seconds = outcome.durationMs / 1000;
+
+  if (outcome.kind === 'ok') {
+    let current: boolean;
+    try {
+      current = await deps.history.complete({
+        jobId: job.job_id,
+        tenantId: job.tenant_id,
+        attempt: d.attempt,
+        summary: outcome.value.summary,
+        processingMs: Math.round(outcome.durationMs),
+      });
+    } catch (err) {
+      return waitOut(ctx, err);
+    }
+    if (!current) log.warn('result not recorded: a newer attempt owns the job');
+    d.ack();
+    deps.metrics.attempt('completed', job.tenant_id, seconds);
+    log.info('job completed', { duration_ms: Math.round(outcome.durationMs) });
+    return 'completed';
+  }
+
+  const err = normalise(outcome.error);
+  const failure = failureOf(err, deps.clock);
+  const decision = decide(d.attempt, err, deps.retry, deps.random());
+  if (decision.kind === 'wait-out') return waitOut(ctx, err, decision.delayMs);
+  log.warn('attempt failed', {
+    error_type: failure.errorType,
+    error_message: failure.errorMessage,
+    duration_ms: Math.round(outcome.durationMs),
+  });
+  if (decision.kind === 'dead-letter') {
+    const result = await deadLetter(ctx, decision.reason, failure, Math.round(outcome.durationMs));
+    if (result === 'dead_lettered') deps.metrics.attempt('failed', job.tenant_id, seconds);
+    return result === 'dead_lettered' ? 'failed' : result;
+  }
+
+  try {
+    await deps.history.retry({
+      jobId: job.job_id,
+      tenantId: job.tenant_id,
+      attempt: d.attempt,
+      error: failure.errorMessage,
+    });
+  } catch (e) {
+    // The retry message carries the state; the row catches up when the next attempt claims it.
+    log.warn('could not record the failed attempt', { error_message: errorMessage(e) });
+  }
+  await deps.bus.delay(d, decision.attempt, decision.delayMs, failure);
+  d.ack();
+  deps.metrics.retries.inc();
+  deps.metrics.attempt('retried', job.tenant_id, seconds);
+  log.warn('retry scheduled', { delay_ms: decision.delayMs, next_attempt: decision.attempt });
+  return 'retried';
+}
+
+interface JobCtx {
+  readonly d: Delivery;
+  readonly job: Job;
+  readonly log: Logger;
+  readonly deps: ProcessDeps;
+}
+
+/** Dead-letter first, then the row: a crash in between leaves a duplicate dead letter, never a lost job. */
+async function deadLetter(
+  { d, job, log, deps }: JobCtx,
+  reason: DeadLetterReason,
+  failure: FailureInfo,
+  processingMs: number | null,
+): Promise<Outcome> {
+  await deps.bus.deadLetter(d, { reason, attempts: d.attempt, failure });
+  try {
+    if (reason === 'delivery_limit' || reason === 'validation') {
+      await deps.history.forceFail({
+        jobId: job.job_id,
+        tenantId: job.tenant_id,
+        ticketId: job.ticket_id,
+        error: failure.errorMessage,
+      });
+    } else {
+      await deps.history.fail({
+        jobId: job.job_id,
+        tenantId: job.tenant_id,
+        attempt: d.attempt,
+        error: failure.errorMessage,
+        processingMs,
+      });
+    }
+  } catch (err) {
+    if (errorKind(err) === 'infrastructure') {
+      log.error('dead-lettered but could not record it; it will be dead-lettered again', {
+        error_message: errorMessage(err),
+      });
+      return waitOut({ d, job, log, deps }, err);
+    }
+    // Refused for its data (e.g. the job_id belongs to another tenant): no retry can record it.
+    log.error('dead-lettered; history refused the row', { error_message: errorMessage(err) });
+  }
+  d.ack();
+  deps.metrics.deadLetters.inc({ reason });
+  if (reason === 'delivery_limit' || reason === 'validation')
+    deps.metrics.attempt('dead_lettered', job.tenant_id);
+  log.error('job dead-lettered', {
+    reason,
+    error_type: failure.errorType,
+    error_message: failure.errorMessage,
+  });
+  return 'dead_lettered';
+}
+
+/** An invalid message: straight to the dead-letter queue with one log line; the worker goes on. */
+async function poison(d: Delivery, err: ValidationError, deps: ProcessDeps): Promise<Outcome> {
+  const failure = failureOf(err, deps.clock);
+  await deps.bus.deadLetter(d, { reason: 'validation', attempts: d.attempt, failure });
+  const { jobId, tenantId, ticketId } = err.partial;
+  let recorded = false;
+  if (jobId && tenantId) {
+    try {
+      await deps.history.forceFail({
+        jobId,
+        tenantId,
+        ticketId: ticketId ?? null,
+        error: failure.errorMessage,
+      });
+      recorded = true;
+    } catch {
+      // The message is safe in the dead-letter queue; the row is a convenience. Said on the line below.
+    }
+  }
+  d.ack();
+  deps.metrics.deadLetters.inc({ reason: 'validation' });
+  deps.metrics.attempt('dead_lettered', tenantId);
+  deps.log.warn('invalid job dead-lettered', {
+    reason: 'validation',
+    error_message: failure.errorMessage,
+    ...(jobId ? { job_id: jobId } : {}),
+    ...(tenantId ? { tenant_id: tenantId } : {}),
+    history_recorded: recorded,
+  });
+  return 'dead_lettered';
+}
+
+/** Postgres (or the worker itself) failed under the job: come back later at the same attempt. */
+async function waitOut(
+  { d, log, deps }: JobCtx,
+  err: unknown,
+  ms = waitOutMs(deps.retry, deps.random()),
+): Promise<Outcome> {
+  await deps.bus.delay(d, d.attempt, ms);
+  d.ack();
+  deps.metrics.waitOuts.inc();
+  log.warn('job delayed without spending a retry', { delay_ms: ms, error_message: errorMessage(err) });
+  return 'delayed';
+}
+
+function normalise(err: unknown): unknown {
+  if (err instanceof AttemptAborted || (err as Error | undefined)?.name === 'AttemptAborted') {
+    const reason = (err as AttemptAborted).reason;
+    return reason === 'shutdown'
+      ? new InfrastructureError('worker shut down before the attempt finished')
+      : new DeadlineError('attempt aborted at its soft deadline');
+  }
+  return err;
+}
+
+function failureOf(err: unknown, clock: Clock): FailureInfo {
+  return {
+    errorType: errorType(err),
+    errorMessage: errorMessage(err),
+    at: new Date(clock.now()).toISOString(),
+  };
+}
