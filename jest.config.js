@@ -3,11 +3,19 @@ const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
 const shared = {
   testEnvironment: 'node',
   transform,
+  // Lazy imports carry the .js of the compiled output; under jest they resolve to the .ts source.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
 };
 module.exports = {
+  // Integration tests wait on real brokers and retry ladders; unit tests finish in milliseconds anyway.
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
   ],
 };

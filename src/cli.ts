@@ -1,31 +1,35 @@
 #!/usr/bin/env node
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
-import { migrate } from './adapters/db/orm';
-import { createLogger } from './observability/logger';
-import { runWorker } from './worker/run-worker';
-import { enqueue, enqueueUsage } from './cli/enqueue';
-import { dlq, dlqUsage } from './cli/dlq';
 import { UsageError } from './cli/usage-error';
 
+// Each command loads only its own modules: a worker pod starts without the migrator or the CLI tools.
 const usage = `usage:
 enhancer migrate        create the database if missing and apply migrations
 enhancer worker         consume and process enhancement jobs
-${enqueueUsage}
-${dlqUsage}
+enhancer enqueue --tenant-id T --ticket-id ID [--description TEXT] [--priority low|medium|high|critical]
+                 [--job-id UUID] [--trace-id ID] [--simulate JSON]
+enhancer enqueue --file jobs.ndjson     (one job object a line; job_id and timestamp are filled in when missing)
+enhancer dlq list [--limit N] [--json]      show dead letters without removing them
+enhancer dlq replay [--limit N] [--include-invalid]   send dead letters back to the jobs queue
 Configuration comes from the environment; see README.md.`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+  if (command === undefined) {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
     out(usage);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   const config = loadConfig();
   switch (command) {
     case 'migrate': {
+      const { migrate } = await import('./adapters/db/orm.js');
       const applied = await migrate(config.databaseUrl);
       out(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
       return 0;
@@ -33,10 +37,10 @@ async function main(argv: string[]): Promise<number> {
     case 'worker':
       return worker(config);
     case 'enqueue':
-      await enqueue(rest, config, out);
+      await (await import('./cli/enqueue.js')).enqueue(rest, config, out);
       return 0;
     case 'dlq':
-      await dlq(rest, config, out);
+      await (await import('./cli/dlq.js')).dlq(rest, config, out);
       return 0;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; run "enhancer help"`);
@@ -44,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function worker(config: Config): Promise<number> {
+  const [{ createLogger }, { runWorker }] = await Promise.all([
+    import('./observability/logger.js'),
+    import('./worker/run-worker.js'),
+  ]);
   const log = createLogger(config.log);
   const running = await runWorker(config, log);
   let stopping = false;

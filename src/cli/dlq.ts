@@ -8,9 +8,6 @@ import { openOrm } from '../adapters/db/orm';
 import { resetForReplay } from '../adapters/db/replay-reset';
 import { UsageError } from './usage-error';
 
-export const dlqUsage = `enhancer dlq list [--limit N] [--json]      show dead letters without removing them
-enhancer dlq replay [--limit N] [--include-invalid]   send dead letters back to the jobs queue`;
-
 export async function dlq(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({

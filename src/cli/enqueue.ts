@@ -6,10 +6,6 @@ import { openProducer } from '../adapters/amqp/producer';
 import { jobSchema, type Job } from '../domain/job';
 import { UsageError } from './usage-error';
 
-export const enqueueUsage = `enhancer enqueue --tenant-id T --ticket-id ID [--description TEXT] [--priority low|medium|high|critical]
-                 [--job-id UUID] [--trace-id ID] [--simulate JSON]
-enhancer enqueue --file jobs.ndjson     (one job object a line; job_id and timestamp are filled in when missing)`;
-
 /** Validates every job first (nothing is published if one is bad), then publishes each with confirms. */
 export async function enqueue(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
   const { values } = parseArgs({

@@ -7,11 +7,11 @@ export class ConfigError extends Error {
 
 /** Environment → frozen Config. The only place the process environment is read. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings mean "unset" so a blank line in a ConfigMap does not override a default.
+  // Blank values mean "unset", so an empty line in a ConfigMap does not override a default.
   const present = Object.fromEntries(
     Object.keys(configSchema.shape)
-      .filter((k) => env[k] !== undefined && env[k] !== '')
-      .map((k) => [k, env[k]]),
+      .map((k) => [k, env[k]?.trim()] as const)
+      .filter(([, v]) => v !== undefined && v !== ''),
   );
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
@@ -28,4 +28,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return config;
+}
+
+/** The environment for a child process this one starts: its own, plus `extra` (dev tools, tests). */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
 }

@@ -22,7 +22,8 @@ export const simulateSchema = z.strictObject({
 });
 
 export const jobSchema = z.object({
-  job_id: z.uuid(),
+  // Postgres hands uuids back in lower case; so does the contract, whatever the producer sent.
+  job_id: z.uuid().transform((id) => id.toLowerCase()),
   ticket_id: z.string().min(1).max(128),
   tenant_id: z.string().min(1).max(64),
   description: z

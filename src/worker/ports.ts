@@ -14,6 +14,8 @@ export interface Delivery {
   /** The message's own id (the job_id for well-formed producers) and headers, for republishing. */
   readonly messageId?: string;
   readonly headers: Readonly<Record<string, unknown>>;
+  /** Set when the job already sits in the dead-letter queue and only its history row is owed. */
+  readonly deadLettered?: { readonly reason: string; readonly errorMessage: string };
   /** Settle the message. Both do nothing if its channel has since closed: the broker redelivers. */
   ack(): void;
   nack(): void;
@@ -36,8 +38,17 @@ export interface DeadLetterInfo {
  * publish, so the caller may then ack the original.
  */
 export interface JobBus {
-  /** Republish through the delay ladder as `attempt`, arriving after `delayMs`. */
-  delay(d: Delivery, attempt: number, delayMs: number, failure?: FailureInfo): Promise<void>;
+  /**
+   * Republish through the delay ladder as `attempt`, arriving after `delayMs`. `deadLettered` marks a
+   * job whose dead letter is already published, so its next delivery only records the failure.
+   */
+  delay(
+    d: Delivery,
+    attempt: number,
+    delayMs: number,
+    failure?: FailureInfo,
+    deadLettered?: DeadLetterReason,
+  ): Promise<void>;
   deadLetter(d: Delivery, info: DeadLetterInfo): Promise<void>;
   /** Move a redelivered job to the suspect queue, where it will run alone. */
   quarantine(d: Delivery): Promise<void>;

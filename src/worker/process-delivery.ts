@@ -91,6 +91,7 @@ async function process(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): 
     ...(job.trace_id ? { trace_id: job.trace_id } : {}),
   });
   const ctx: JobCtx = { d, job, log, deps };
+  if (d.deadLettered) return recordDeadLetter(ctx, d.deadLettered);
 
   if (overDeliveryLimit(d.redeliveries, deps.deliveryLimit)) {
     const err = new Error(`redelivered ${d.redeliveries} times: the job keeps losing or killing its worker`);
@@ -227,10 +228,10 @@ async function deadLetter(
     }
   } catch (err) {
     if (errorKind(err) === 'infrastructure') {
-      log.error('dead-lettered but could not record it; it will be dead-lettered again', {
+      log.error('dead-lettered; the history row will be written when Postgres is back', {
         error_message: errorMessage(err),
       });
-      return waitOut({ d, job, log, deps }, err);
+      return waitOut({ d, job, log, deps }, err, undefined, reason);
     }
     // Refused for its data (e.g. the job_id belongs to another tenant): no retry can record it.
     log.error('dead-lettered; history refused the row', { error_message: errorMessage(err) });
@@ -244,6 +245,26 @@ async function deadLetter(
     error_type: failure.errorType,
     error_message: failure.errorMessage,
   });
+  return 'dead_lettered';
+}
+
+/** A job already in the dead-letter queue whose row could not be written then: write it now. */
+async function recordDeadLetter(ctx: JobCtx, owed: NonNullable<Delivery['deadLettered']>): Promise<Outcome> {
+  const { d, job, log, deps } = ctx;
+  try {
+    await deps.history.forceFail({
+      jobId: job.job_id,
+      tenantId: job.tenant_id,
+      ticketId: job.ticket_id,
+      error: owed.errorMessage,
+    });
+  } catch (err) {
+    if (errorKind(err) === 'infrastructure')
+      return waitOut(ctx, err, undefined, owed.reason as DeadLetterReason);
+    log.error('history refused the dead-lettered job', { error_message: errorMessage(err) });
+  }
+  d.ack();
+  log.info('dead-lettered job recorded as failed', { reason: owed.reason });
   return 'dead_lettered';
 }
 
@@ -284,8 +305,9 @@ async function waitOut(
   { d, log, deps }: JobCtx,
   err: unknown,
   ms = waitOutMs(deps.retry, deps.random()),
+  deadLettered?: DeadLetterReason,
 ): Promise<Outcome> {
-  await deps.bus.delay(d, d.attempt, ms);
+  await deps.bus.delay(d, d.attempt, ms, undefined, deadLettered);
   d.ack();
   deps.metrics.waitOuts.inc();
   log.warn('job delayed without spending a retry', { delay_ms: ms, error_message: errorMessage(err) });

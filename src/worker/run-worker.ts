@@ -4,6 +4,7 @@ import { openOrm } from '../adapters/db/orm';
 import { systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { enhancerFor } from '../pipeline';
+import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
 import { WorkerMetrics } from '../observability/metrics';
 import { startHealthServer, type HealthServer } from '../observability/http-server';
@@ -24,7 +25,7 @@ export interface RunningWorker {
 export async function runWorker(
   config: Config,
   log: Logger,
-  hooks: { onOutcome?: (o: Outcome) => void } = {},
+  hooks: { onOutcome?: (o: Outcome) => void; enhancer?: Enhancer } = {},
 ): Promise<RunningWorker> {
   const releasers: (() => Promise<void>)[] = [];
   const release = async () => {
@@ -37,11 +38,13 @@ export async function runWorker(
   const done = new Promise<void>((res, rej) => ((finish = res), (fail = rej)));
   try {
     const metrics = new WorkerMetrics();
-    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
-    releasers.push(() => orm.close(true));
-    const history = new PgHistoryStore(orm);
-    releasers.push(() => history.drained());
-    const enhancer = enhancerFor(config.pipeline);
+    // The ORM opens while the worker connects to the broker: start-up pays for the slower, not both.
+    const opening = openOrm({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax }).then(
+      (orm) => new PgHistoryStore(orm),
+    );
+    // Released last, after the worker stopped writing; a failed open has nothing to release.
+    releasers.push(async () => (await opening.catch(() => undefined))?.close());
+    const enhancer = hooks.enhancer ?? enhancerFor(config.pipeline);
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
@@ -55,8 +58,8 @@ export async function runWorker(
           void release().then(() => fail(err));
         },
       },
-      (bus, shutdown) => ({
-        history,
+      async (bus, shutdown) => ({
+        history: await opening,
         bus,
         enhancer,
         clock: systemClock,
@@ -74,11 +77,11 @@ export async function runWorker(
       port: config.httpPort,
       registry: metrics.registry,
       live: () => null,
-      ready: async () => worker.notReadyReason() ?? (await dbReason(history)),
+      ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
     });
     releasers.push(() => http.close());
-    await worker.start();
     releasers.push(() => worker.stop(config.shutdownGraceMs));
+    await Promise.all([worker.start(), opening]);
     log.info('worker started', {
       queue_prefix: config.queuePrefix,
       concurrency: config.concurrency,

@@ -3,6 +3,7 @@ import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { toDelivery } from '../adapters/amqp/delivery';
 import { AmqpJobBus } from '../adapters/amqp/job-bus';
 import { assertTopology, describeTopology, names, type Names } from '../adapters/amqp/topology';
+import { setMaxListeners } from 'node:events';
 import { errorMessage } from '../domain/errors';
 import { processDelivery, type Outcome, type ProcessDeps } from './process-delivery';
 
@@ -33,17 +34,19 @@ export class Worker {
   private ch?: Channel;
   private channelOpen = false;
   private consumerTag?: string;
-  private solo = false;
+  /** The running solo round, if any. */
+  private soloRun?: Promise<void>;
   private suspectsWaiting = false;
   private poll?: NodeJS.Timeout;
   private readonly inflight = new Set<Promise<void>>();
   private readonly n: Names;
-  private readonly shutdown = new AbortController();
+  private readonly shutdown = abortController();
   private deps?: ProcessDeps;
 
   constructor(
     private readonly opts: WorkerOptions,
-    private readonly makeDeps: (bus: AmqpJobBus, shutdown: AbortSignal) => ProcessDeps,
+    /** May wait for resources opened alongside the broker connection (the ORM). */
+    private readonly makeDeps: (bus: AmqpJobBus, shutdown: AbortSignal) => ProcessDeps | Promise<ProcessDeps>,
   ) {
     this.n = names(opts.queuePrefix);
   }
@@ -66,20 +69,22 @@ export class Worker {
     this.channelOpen = true;
     await assertTopology(ch, describeTopology(this.opts.queuePrefix, this.opts.deliveryLimit));
     await ch.prefetch(this.opts.concurrency);
-    this.deps = this.makeDeps(new AmqpJobBus(new ConfirmPublisher(publishCh), this.n), this.shutdown.signal);
+    this.deps = await this.makeDeps(
+      new AmqpJobBus(new ConfirmPublisher(publishCh), this.n),
+      this.shutdown.signal,
+    );
     this.state = 'running';
     await this.consume();
     this.poll = setInterval(() => void this.checkSuspects(), this.opts.suspectPollMs);
     this.poll.unref();
-    this.suspectsWaiting = true; // look once at start: a crash may have left some
-    void this.enterSolo();
+    void this.checkSuspects(); // a crash may have left some
   }
 
   /** Null when ready to take jobs, else why not. */
   notReadyReason(): string | null {
     if (this.state !== 'running') return `worker is ${this.state}`;
     if (!this.channelOpen) return 'AMQP channel closed';
-    if (!this.consumerTag && !this.solo) return 'not consuming';
+    if (!this.consumerTag && !this.soloRun) return 'not consuming';
     return null;
   }
 
@@ -120,6 +125,8 @@ export class Worker {
     const ch = this.ch!;
     const { consumerTag } = await ch.consume(this.n.jobs, (msg) => this.onMessage(ch, msg), { noAck: false });
     this.consumerTag = consumerTag;
+    // Shutdown began while the consumer was being registered: it must not take new jobs.
+    if (this.state !== 'running') await this.cancelConsumer();
   }
 
   private onMessage(ch: Channel, msg: ConsumeMessage | null): void {
@@ -151,7 +158,7 @@ export class Worker {
   }
 
   private async checkSuspects(): Promise<void> {
-    if (this.state !== 'running' || this.solo || !this.channelOpen) return;
+    if (this.state !== 'running' || this.soloRun || !this.channelOpen) return;
     try {
       const { messageCount } = await this.ch!.checkQueue(this.n.suspect);
       if (messageCount > 0) {
@@ -164,10 +171,17 @@ export class Worker {
   }
 
   /** Run waiting suspects one by one with nothing else in hand, then go back to fresh jobs. */
-  private async enterSolo(): Promise<void> {
-    if (this.solo || this.state !== 'running' || !this.suspectsWaiting) return;
-    this.solo = true;
+  private enterSolo(): Promise<void> {
+    if (this.soloRun || this.state !== 'running' || !this.suspectsWaiting)
+      return this.soloRun ?? Promise.resolve();
     this.suspectsWaiting = false;
+    this.soloRun = this.runSuspects().finally(() => {
+      this.soloRun = undefined;
+    });
+    return this.soloRun;
+  }
+
+  private async runSuspects(): Promise<void> {
     try {
       await this.cancelConsumer();
       await Promise.all([...this.inflight]);
@@ -183,13 +197,11 @@ export class Worker {
         );
         this.opts.onOutcome?.(outcome);
       }
+      if (this.state === 'running' && this.channelOpen) await this.consume();
     } catch (err) {
-      this.deps?.log.warn('running suspects failed', { error_message: errorMessage(err) });
-    } finally {
-      this.solo = false;
-      if (this.state === 'running' && this.channelOpen) {
-        await this.consume().catch((err: unknown) => this.lost(err as Error));
-      }
+      if (this.state !== 'running') return;
+      this.deps?.log.error('running suspects failed', { error_message: errorMessage(err) });
+      this.lost(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -202,14 +214,13 @@ export class Worker {
   /** Resolves true once nothing is in flight, false if `ms` passed first. */
   private async settled(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
-    const done = (async () => {
-      while (this.inflight.size > 0 || this.solo) {
-        await Promise.race([Promise.all([...this.inflight]), new Promise((r) => setTimeout(r, 50))]);
-      }
-      return true;
+    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    const idle = (async () => {
+      // Waits on the real work each round (never spins): new work may start while we wait.
+      while (this.inflight.size > 0 || this.soloRun) await Promise.all([...this.inflight, this.soloRun]);
+      return true as const;
     })();
-    const result = await Promise.race([done, timeout]);
+    const result = await Promise.race([idle, timeout]);
     clearTimeout(timer);
     return result;
   }
@@ -221,4 +232,11 @@ export class Worker {
     if (this.poll) clearInterval(this.poll);
     this.opts.onFatal(err);
   }
+}
+
+/** One shutdown signal that every running attempt listens to: as many listeners as jobs in flight. */
+function abortController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }

@@ -24,7 +24,13 @@ export function toDelivery(ch: Channel, msg: Message, isOpen: () => boolean): De
     firstFailureAt: stringHeader(headers, H.firstFailureAt),
     messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
     headers,
+    deadLettered: deadLetteredOf(headers),
     ack: () => settle(() => ch.ack(msg)),
     nack: () => settle(() => ch.nack(msg, false, true)),
   };
+}
+
+function deadLetteredOf(headers: Record<string, unknown>): Delivery['deadLettered'] {
+  const reason = stringHeader(headers, H.deadLettered);
+  return reason ? { reason, errorMessage: stringHeader(headers, H.errorMessage) ?? reason } : undefined;
 }

@@ -9,6 +9,8 @@ export const H = {
   errorType: 'x-enhancer-error-type',
   errorMessage: 'x-enhancer-error-message',
   attempts: 'x-enhancer-attempts',
+  /** The job is already in the dead-letter queue for this reason; only its history row is owed. */
+  deadLettered: 'x-enhancer-dead-lettered',
   /** Set by quorum queues on redelivery. */
   deliveryCount: 'x-delivery-count',
 } as const;

@@ -1,3 +1,4 @@
+import type { DeadLetterReason } from '../../domain/retry-policy';
 import type { DeadLetterInfo, Delivery, FailureInfo, JobBus } from '../../worker/ports';
 import type { ConfirmPublisher } from './confirm-publisher';
 import { jobProperties } from './confirm-publisher';
@@ -11,11 +12,20 @@ export class AmqpJobBus implements JobBus {
     private readonly n: Names,
   ) {}
 
-  delay(d: Delivery, attempt: number, delayMs: number, failure?: FailureInfo): Promise<void> {
+  delay(
+    d: Delivery,
+    attempt: number,
+    delayMs: number,
+    failure?: FailureInfo,
+    deadLettered?: DeadLetterReason,
+  ): Promise<void> {
     const headers = {
       ...carriedHeaders(d.headers),
       [H.attempt]: attempt,
+      // Crash-loop accounting survives the hop, or a job that kills workers would start afresh.
+      [H.redeliveries]: d.redeliveries,
       ...(failure ? failureHeaders(d, failure) : {}),
+      ...(deadLettered ? { [H.deadLettered]: deadLettered } : {}),
     };
     return this.publisher.publish(
       this.n.retryEntry,

@@ -44,7 +44,7 @@ const retryQueue = (prefix: string, level: number) => `${prefix}.retry.${2 ** le
 
 /** The routing key that carries a message through the ladder for `delayMs`. */
 export function retryRoutingKey(delayMs: number): string {
-  const ms = Math.max(0, Math.min(MAX_RETRY_DELAY_MS, Math.round(delayMs)));
+  const ms = Number.isFinite(delayMs) ? Math.max(0, Math.min(MAX_RETRY_DELAY_MS, Math.round(delayMs))) : 0;
   const bits = ms.toString(2).padStart(RETRY_LEVELS, '0').split('');
   return `${bits.join('.')}.${JOB_ROUTING_KEY}`;
 }

@@ -35,7 +35,10 @@ export class PgHistoryStore implements HistoryStore {
   private readonly knex: Knex;
   private readonly batcher: Batcher<HistoryOp, Result>;
 
-  constructor(orm: MikroORM, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
+  constructor(
+    private readonly orm: MikroORM,
+    opts: { maxBatch?: number; maxInFlight?: number } = {},
+  ) {
     this.knex = orm.em.getKnex();
     this.batcher = new Batcher<HistoryOp, Result>({
       run: (ops) => this.write(ops),
@@ -74,14 +77,26 @@ export class PgHistoryStore implements HistoryStore {
     return this.batcher.drained();
   }
 
+  /** Lets queued writes finish, then closes the connection pool. */
+  async close(): Promise<void> {
+    await this.drained();
+    await this.orm.close(true);
+  }
+
   private async write(ops: readonly HistoryOp[]): Promise<(Result | Error)[]> {
     const results: (Result | Error)[] = ops.map(() => new Error('no result'));
     const plan = planBatch(ops, results);
-    const sql = [`set local role ${ROLE}`, ...plan.statements.map((s) => this.inline(s))].join(';\n');
+    // One simple-protocol query holding several statements is one implicit transaction in Postgres:
+    // atomic, rolled back whole on error, and SET LOCAL holds until its end. One round trip a batch.
+    const head = [`set local role ${ROLE}`];
+    // A pending row need not survive a crash (the unacked message is redelivered and claims it
+    // again), so a batch of claims alone skips the wait for the WAL flush. Completions never do.
+    if (ops.every((op) => op.kind === 'claim')) head.push('set local synchronous_commit = off');
+    const sql = [...head, ...plan.statements.map((s) => this.inline(s))].join(';\n');
     try {
-      const out: unknown = await this.knex.transaction((trx) => trx.raw(sql));
+      const out: unknown = await this.knex.raw(sql);
       const list = (Array.isArray(out) ? out : [out]) as PgResult[];
-      plan.readers.forEach((read, i) => read(list[i + 1]?.rows ?? []));
+      plan.readers.forEach((read, i) => read(list[i + head.length]?.rows ?? []));
       return results;
     } catch (err) {
       if (ops.length > 1 && isDataError(err)) {

@@ -1,7 +1,5 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import { EnhancementHistorySchema } from './entities';
-import { Migration20261128000001History } from './migrations/Migration20261128000001_history';
 
 export interface OrmOptions {
   readonly databaseUrl: string;
@@ -16,17 +14,10 @@ export function ormOptions(opts: OrmOptions): Options {
   return {
     clientUrl: opts.databaseUrl,
     entities: [EnhancementHistorySchema],
-    extensions: [Migrator],
     ensureDatabase: opts.ensureDatabase ?? false,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: { connection: { application_name: 'enhancer' } },
-    migrations: {
-      tableName: 'enhancer_migrations',
-      migrationsList: [{ name: 'Migration20261128000001_history', class: Migration20261128000001History }],
-      transactional: true,
-      allOrNothing: true,
-    },
     debug: false,
     colors: false,
     logger: opts.logger ?? (() => undefined),
@@ -37,9 +28,20 @@ export function openOrm(opts: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormOptions(opts));
 }
 
-/** Creates the database if missing and applies every pending migration; safe to run again. */
+/**
+ * Creates the database if missing and applies every pending migration; safe to run again. The
+ * migrator is loaded only here, so workers start without it.
+ */
 export async function migrate(databaseUrl: string): Promise<string[]> {
-  const orm = await openOrm({ databaseUrl, poolMax: 1, ensureDatabase: true });
+  const [{ Migrator }, { migrationsList }] = await Promise.all([
+    import('@mikro-orm/migrations'),
+    import('./migrations/index.js'),
+  ]);
+  const orm = await MikroORM.init({
+    ...ormOptions({ databaseUrl, poolMax: 1, ensureDatabase: true }),
+    extensions: [Migrator],
+    migrations: { tableName: 'enhancer_migrations', migrationsList, transactional: true, allOrNothing: true },
+  });
   try {
     const applied = await orm.getMigrator().up();
     return applied.map((m) => m.name);

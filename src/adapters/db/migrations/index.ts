@@ -1,0 +1,6 @@
+import { Migration20261128000001History } from './Migration20261128000001_history';
+
+/** Every migration, in order. Listed, not globbed, so the same code runs from src/ and dist/. */
+export const migrationsList = [
+  { name: 'Migration20261128000001_history', class: Migration20261128000001History },
+];

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/load';
+
+export interface BenchOptions {
+  /** Jobs published before each consumer starts (the throughput and start-up run). */
+  readonly jobs: number;
+  /** Paced load: jobs per second, and for how long. */
+  readonly latencyRate: number;
+  readonly latencySeconds: number;
+  /** How long to wait after the throughput run before reading idle RSS. */
+  readonly idleSeconds: number;
+  /** Give up on a phase when its rows have not all completed by then. */
+  readonly timeoutSeconds: number;
+  readonly concurrency: number;
+  readonly tenants: number;
+  readonly skipBaseline: boolean;
+  /** When set, the enhancer worker runs with --cpu-prof and writes its profile here. */
+  readonly cpuProfDir: string | undefined;
+  readonly amqpUrl: string;
+  /** Any database URL on the server; the bench creates (and drops) its own databases beside it. */
+  readonly databaseUrl: string;
+}
+
+export const usage = `npm run bench -- [options]
+  --jobs N               jobs for the throughput run (default 5000)
+  --latency-rate R       paced load, jobs per second (default 200)
+  --latency-seconds S    paced load duration (default 10)
+  --idle-seconds S       idle time before idle RSS is read (default 5)
+  --timeout-seconds S    how long a phase may wait for its rows to complete (default 120)
+  --concurrency C        consumer prefetch / WORKER_CONCURRENCY (default 32)
+  --tenants T            distinct tenant ids across the jobs (default 1)
+  --skip-baseline        run the enhancer only
+  --cpu-prof DIR         run the enhancer worker with node --cpu-prof, profile into DIR
+  --amqp-url URL         default: AMQP_URL as enhancer reads it
+  --database-url URL     default: DATABASE_URL as enhancer reads it (only its server is used)`;
+
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      jobs: { type: 'string', default: '5000' },
+      'latency-rate': { type: 'string', default: '200' },
+      'latency-seconds': { type: 'string', default: '10' },
+      'idle-seconds': { type: 'string', default: '5' },
+      'timeout-seconds': { type: 'string', default: '120' },
+      concurrency: { type: 'string', default: '32' },
+      tenants: { type: 'string', default: '1' },
+      'skip-baseline': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'amqp-url': { type: 'string' },
+      'database-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  // The service's own configuration supplies the defaults (it is the one place the environment is read).
+  const config = loadConfig();
+  return {
+    jobs: int('jobs', values.jobs, 2),
+    latencyRate: int('latency-rate', values['latency-rate'], 1),
+    latencySeconds: int('latency-seconds', values['latency-seconds'], 1),
+    idleSeconds: int('idle-seconds', values['idle-seconds'], 0),
+    timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 1),
+    concurrency: int('concurrency', values.concurrency, 1),
+    tenants: int('tenants', values.tenants, 1),
+    skipBaseline: values['skip-baseline'],
+    cpuProfDir: values['cpu-prof'],
+    amqpUrl: values['amqp-url'] ?? config.amqpUrl,
+    databaseUrl: values['database-url'] ?? config.databaseUrl,
+  };
+}
+
+function int(name: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
+  return n;
+}

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * A consumer running as a child `node` process (so its pid is the process measured). Its stdout is
+ * drained and discarded, so a chatty logger never blocks on a full pipe; the end of its stderr is
+ * kept for error messages.
+ */
+export class ConsumerProcess {
+  /** Date.now() just before spawn. */
+  readonly spawnedAt: number;
+  readonly exited: Promise<Exit>;
+  private readonly child: ChildProcess;
+  private stderrTail = '';
+  private exit: Exit | undefined;
+
+  constructor(
+    readonly name: string,
+    script: string,
+    args: readonly string[],
+    opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
+  ) {
+    this.spawnedAt = Date.now();
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.resume();
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4000);
+    });
+    this.exited = new Promise<Exit>((resolve) => {
+      this.child.on('error', (err) => {
+        this.stderrTail += `\nspawn failed: ${err.message}`;
+        this.exit = { code: null, signal: null };
+        resolve(this.exit);
+      });
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.name} did not start${this.describeExit()}`);
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Throws if the process has exited (a consumer must not end by itself). */
+  assertRunning(): void {
+    if (!this.running) throw new Error(`${this.name} exited early${this.describeExit()}`);
+  }
+
+  describeExit(): string {
+    const e = this.exit;
+    const how = e ? ` (code ${e.code ?? '-'}, signal ${e.signal ?? '-'})` : '';
+    const tail = this.stderrTail.trim();
+    return `${how}${tail ? `; stderr:\n${tail}` : ''}`;
+  }
+
+  /** SIGTERM, then wait; SIGKILL after `timeoutMs`. Returns the exit as the process reported it. */
+  async stop(timeoutMs: number): Promise<Exit & { killed: boolean }> {
+    if (!this.running) return { ...(await this.exited), killed: false };
+    this.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
+    const first = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (first !== 'late') return { ...first, killed: false };
+    this.child.kill('SIGKILL');
+    return { ...(await this.exited), killed: true };
+  }
+
+  /** Last resort on failure paths. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}

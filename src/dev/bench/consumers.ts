@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { migrate } from '../../adapters/db/orm';
+import { deleteTopology, describeTopology } from '../../adapters/amqp/topology';
+import type { BenchOptions } from './args';
+import { baselineQueueName } from './baseline-queue';
+import { Cleanup, onBroker } from './cleanup';
+import { ConsumerProcess } from './consumer-process';
+import { createBaselineTable, createDatabase, databaseUrlFor, dropDatabase } from './databases';
+import { childEnv } from '../../config/load';
+import { baselineSink, enhancerSink, type JobSink } from './sinks';
+
+/** enhancer's default; the bench sets it explicitly so producer and worker declare the same queues. */
+const DELIVERY_LIMIT = 5;
+/** Both consumers get the same number of Postgres connections. */
+const POOL_MAX = 4;
+
+/** One consumer, its database and queue ready, not yet started. */
+export interface ConsumerUnderTest {
+  readonly name: 'baseline' | 'enhancer';
+  /** Its own database, holding enhancement_history. */
+  readonly databaseUrl: string;
+  openSink(): Promise<JobSink>;
+  start(): ConsumerProcess;
+}
+
+export async function prepareBaseline(
+  o: BenchOptions,
+  id: string,
+  cleanup: Cleanup,
+): Promise<ConsumerUnderTest> {
+  const db = `enhancer_bench_${id}_baseline`;
+  const databaseUrl = databaseUrlFor(o.databaseUrl, db);
+  const queue = baselineQueueName(`enhancer-bench-${id}`);
+  cleanup.add(`dropped database ${db}`, () => dropDatabase(o.databaseUrl, db));
+  await createDatabase(o.databaseUrl, db);
+  await createBaselineTable(databaseUrl);
+  cleanup.add(`deleted queue ${queue}`, () =>
+    onBroker(o.amqpUrl, async (ch) => {
+      await ch.deleteQueue(queue);
+    }),
+  );
+  return {
+    name: 'baseline',
+    databaseUrl,
+    openSink: () => baselineSink(o.amqpUrl, queue),
+    start: () =>
+      new ConsumerProcess('baseline', path.join(__dirname, 'baseline-consumer.js'), [
+        `--amqp-url=${o.amqpUrl}`,
+        `--database-url=${databaseUrl}`,
+        `--queue=${queue}`,
+        `--prefetch=${o.concurrency}`,
+        `--pool-max=${POOL_MAX}`,
+      ]),
+  };
+}
+
+export async function prepareEnhancer(
+  o: BenchOptions,
+  id: string,
+  cleanup: Cleanup,
+): Promise<ConsumerUnderTest> {
+  const db = `enhancer_bench_${id}_enhancer`;
+  const databaseUrl = databaseUrlFor(o.databaseUrl, db);
+  const prefix = `enhancer-bench-${id}`;
+  cleanup.add(`dropped database ${db}`, () => dropDatabase(o.databaseUrl, db));
+  await migrate(databaseUrl);
+  cleanup.add(`deleted queues and exchanges ${prefix}*`, () =>
+    onBroker(o.amqpUrl, (ch) => deleteTopology(ch, describeTopology(prefix, DELIVERY_LIMIT))),
+  );
+  const env = childEnv({
+    AMQP_URL: o.amqpUrl,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: String(POOL_MAX),
+    QUEUE_PREFIX: prefix,
+    QUEUE_DELIVERY_LIMIT: String(DELIVERY_LIMIT),
+    WORKER_CONCURRENCY: String(o.concurrency),
+    ENHANCER_PIPELINE: 'placeholder',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    HTTP_PORT: '0',
+  });
+  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  return {
+    name: 'enhancer',
+    databaseUrl,
+    openSink: () => enhancerSink(o.amqpUrl, prefix, DELIVERY_LIMIT),
+    start: () =>
+      new ConsumerProcess('enhancer', path.join(__dirname, '..', '..', 'cli.js'), ['worker'], {
+        env,
+        nodeArgs,
+      }),
+  };
+}

@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import { sleep } from './wait';
+
+/** Above this share of all cores busy before the bench starts, its figures are not to be trusted. */
+export const BUSY_WARNING_PCT = 15;
+
+async function cpuTicks(): Promise<{ busy: number; total: number }> {
+  const first = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  // cpu user nice system idle iowait irq softirq steal ...
+  const v = first.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** How busy the whole machine is (all cores, %) over `ms`: other work skews every figure here. */
+export async function machineBusyPct(ms: number, signal?: AbortSignal): Promise<number> {
+  const a = await cpuTicks();
+  await sleep(ms, signal);
+  const b = await cpuTicks();
+  return b.total === a.total ? 0 : Math.round((100 * (b.busy - a.busy)) / (b.total - a.total));
+}

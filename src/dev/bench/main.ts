@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: enhancer's worker against a naive amqplib + pg consumer, on the same load, each
+ * with its own queue and database (created here and removed at the end, even on failure). Progress
+ * goes to stderr; stdout gets the table, then one JSON line.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseBenchArgs, usage } from './args';
+import { Cleanup } from './cleanup';
+import { prepareBaseline, prepareEnhancer } from './consumers';
+import { BUSY_WARNING_PCT, machineBusyPct } from './machine-load';
+import { measure, type ConsumerResult } from './measure';
+import { renderJson, renderTable } from './report';
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const o = parseBenchArgs(argv);
+  if (o === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  // Lower-case letters and digits: safe in database names and queue names alike.
+  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const cleanup = new Cleanup(log);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort(new Error('interrupted by SIGINT'));
+  process.once('SIGINT', onSigint);
+  const began = Date.now();
+  try {
+    const busyPct = await machineBusyPct(2000, abort.signal);
+    if (busyPct > BUSY_WARNING_PCT) {
+      log(`WARNING: the machine was ${busyPct}% busy before the bench started; figures will be skewed`);
+    }
+    let baseline: ConsumerResult | undefined;
+    if (!o.skipBaseline) {
+      log('baseline: preparing its database and queue');
+      baseline = await measure(await prepareBaseline(o, id, cleanup), o, log, abort.signal);
+    }
+    log('enhancer: migrating its database');
+    const enhancer = await measure(await prepareEnhancer(o, id, cleanup), o, log, abort.signal);
+    log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
+    process.stdout.write(
+      `\n${renderTable(o, busyPct, enhancer, baseline)}\n\n${renderJson(o, busyPct, enhancer, baseline)}\n`,
+    );
+    return 0;
+  } catch (err) {
+    log(`FAILED: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    const cleaned = await cleanup.run();
+    if (!cleaned) process.exitCode = 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    log(`FAILED: ${(err as Error).message}`);
+    process.exitCode = 2;
+  },
+);

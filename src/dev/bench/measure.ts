@@ -1,0 +1,125 @@
+import type { BenchOptions } from './args';
+import type { ConsumerProcess, Exit } from './consumer-process';
+import type { ConsumerUnderTest } from './consumers';
+import { HistoryProbe } from './history-probe';
+import { makeJob } from './jobs';
+import { publishPaced } from './paced-load';
+import { mb, readCpuMs, readMemory } from './proc-status';
+import { publishAll } from './sinks';
+import { summarise, type LatencySummary } from './stats';
+import { pollUntil, sleep } from './wait';
+
+export interface ConsumerResult {
+  readonly name: string;
+  readonly jobs: number;
+  readonly throughputJps: number;
+  /** Spawn (in the bench) to the first completed row's updated_at. */
+  readonly startupMs: number;
+  readonly peakRssMb: number;
+  readonly idleRssMb: number;
+  /** CPU time of the consumer from spawn to the end of the throughput run (start-up included). */
+  readonly cpuThroughputMs: number;
+  /** CPU time of the consumer per job under paced load. */
+  readonly cpuPerPacedJobMs: number;
+  readonly latency: LatencySummary;
+  /** The paced publisher's worst lag behind its schedule (if large, the load was not paced). */
+  readonly publisherLagMs: number;
+  readonly exit: Exit & { killed: boolean };
+}
+
+const STOP_TIMEOUT_MS = 60_000;
+
+/** Throughput and start-up (one run), memory, latency under paced load, then a graceful stop. */
+export async function measure(
+  c: ConsumerUnderTest,
+  o: BenchOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<ConsumerResult> {
+  const sink = await c.openSink();
+  let probe: HistoryProbe | undefined;
+  let proc: ConsumerProcess | undefined;
+  try {
+    probe = await HistoryProbe.open(c.databaseUrl);
+    const jobs = Array.from({ length: o.jobs }, (_, i) => makeJob(i, o.tenants));
+    const t = Date.now();
+    await publishAll(sink, jobs);
+    log(`${c.name}: published ${o.jobs} jobs in ${Date.now() - t} ms; starting the consumer`);
+
+    proc = c.start();
+    const started = proc;
+    await waitForCompleted(probe, started, o.jobs, o, signal);
+    const span = await probe.completedSpan();
+    const throughputJps = (o.jobs - 1) / ((span.lastMs - span.firstMs) / 1000);
+    const startupMs = span.firstMs - started.spawnedAt;
+    const peakRssMb = mb((await readMemory(started.pid)).hwmKb);
+    const cpuThroughputMs = await readCpuMs(started.pid);
+    log(`${c.name}: ${o.jobs} completed in ${Math.round(span.lastMs - started.spawnedAt)} ms after spawn`);
+
+    await sleep(o.idleSeconds * 1000, signal);
+    started.assertRunning();
+    const idleRssMb = mb((await readMemory(started.pid)).rssKb);
+
+    const count = o.latencyRate * o.latencySeconds;
+    const paced = Array.from({ length: count }, (_, i) => makeJob(o.jobs + i, o.tenants));
+    log(`${c.name}: paced load, ${o.latencyRate} jobs/s for ${o.latencySeconds} s`);
+    const cpuBefore = await readCpuMs(started.pid);
+    const sent = await publishPaced(sink, paced, o.latencyRate, signal);
+    await waitForCompleted(probe, started, o.jobs + count, o, signal);
+    const cpuPerPacedJobMs = ((await readCpuMs(started.pid)) - cpuBefore) / count;
+    const done = await probe.completedAt(paced.map((j) => j.job_id));
+    const latencies = paced.map((j) => {
+      const at = done.get(j.job_id);
+      const before = sent.publishedAt.get(j.job_id);
+      if (at === undefined || before === undefined)
+        throw new Error(`${c.name}: job ${j.job_id} not completed`);
+      return at - before;
+    });
+
+    log(`${c.name}: stopping with SIGTERM`);
+    const exit = await started.stop(STOP_TIMEOUT_MS);
+    if (exit.killed) log(`${c.name}: did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM; killed`);
+    return {
+      name: c.name,
+      jobs: o.jobs,
+      throughputJps,
+      startupMs,
+      peakRssMb,
+      idleRssMb,
+      cpuThroughputMs,
+      cpuPerPacedJobMs,
+      latency: summarise(latencies),
+      publisherLagMs: sent.maxLagMs,
+      exit,
+    };
+  } finally {
+    await proc?.kill();
+    await sink.close();
+    await probe?.close();
+  }
+}
+
+async function waitForCompleted(
+  probe: HistoryProbe,
+  proc: ConsumerProcess,
+  target: number,
+  o: BenchOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  await pollUntil(
+    async () => {
+      proc.assertRunning();
+      const n = await probe.counts();
+      return n.completed >= target ? n : undefined;
+    },
+    {
+      everyMs: 100,
+      timeoutMs: o.timeoutSeconds * 1000,
+      signal,
+      describe: async () => {
+        const n = await probe.counts();
+        return `${proc.name}: ${n.completed} of ${target} jobs completed (${n.pending} pending, ${n.failed} failed)${proc.describeExit()}`;
+      },
+    },
+  );
+}

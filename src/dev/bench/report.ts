@@ -1,0 +1,154 @@
+import os from 'node:os';
+import type { BenchOptions } from './args';
+import { BUSY_WARNING_PCT } from './machine-load';
+import type { ConsumerResult } from './measure';
+import { round1 } from './stats';
+
+/** What enhancer is held to. */
+export const targets = {
+  throughputRatio: 1.0,
+  p99Ms: 15,
+  idleRssMb: 100,
+  startupMs: 1000,
+  exitCode: 0,
+} as const;
+
+type Verdict = 'PASS' | 'MISS' | 'n/a';
+const verdict = (ok: boolean | undefined): Verdict => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
+
+interface Row {
+  readonly metric: string;
+  readonly pick: (r: ConsumerResult) => number | null;
+  readonly digits?: number;
+  readonly target?: string;
+  readonly pass?: (e: ConsumerResult, ratio: number | undefined) => boolean | undefined;
+}
+
+const rows: Row[] = [
+  {
+    metric: 'throughput (jobs/s)',
+    pick: (r) => r.throughputJps,
+    target: `enhancer/baseline ≥ ${targets.throughputRatio.toFixed(1)}`,
+    pass: (_e, ratio) => (ratio === undefined ? undefined : ratio >= targets.throughputRatio),
+  },
+  {
+    metric: 'start-up to 1st job (ms)',
+    pick: (r) => r.startupMs,
+    digits: 0,
+    target: `≤ ${targets.startupMs} ms`,
+    pass: (e) => e.startupMs <= targets.startupMs,
+  },
+  { metric: 'peak RSS (MB)', pick: (r) => r.peakRssMb },
+  {
+    metric: 'idle RSS (MB)',
+    pick: (r) => r.idleRssMb,
+    target: `≤ ${targets.idleRssMb} MB`,
+    pass: (e) => e.idleRssMb <= targets.idleRssMb,
+  },
+  { metric: 'CPU, throughput run (s)', pick: (r) => r.cpuThroughputMs / 1000, digits: 2 },
+  { metric: 'CPU per paced job (ms)', pick: (r) => r.cpuPerPacedJobMs, digits: 2 },
+  { metric: 'latency p50 (ms)', pick: (r) => r.latency.p50 },
+  {
+    metric: 'latency p99 (ms)',
+    pick: (r) => r.latency.p99,
+    target: `≤ ${targets.p99Ms} ms`,
+    pass: (e) => e.latency.p99 <= targets.p99Ms,
+  },
+  { metric: 'latency max (ms)', pick: (r) => r.latency.max },
+  { metric: 'publisher max lag (ms)', pick: (r) => r.publisherLagMs, digits: 0 },
+  {
+    metric: 'exit code after SIGTERM',
+    pick: (r) => r.exit.code,
+    digits: 0,
+    target: `= ${targets.exitCode}`,
+    pass: (e) => e.exit.code === targets.exitCode && !e.exit.killed,
+  },
+];
+
+const fmt = (n: number | null | undefined, digits = 1) =>
+  n === null || n === undefined ? '—' : n.toFixed(digits);
+
+export function renderTable(
+  o: BenchOptions,
+  busyPct: number,
+  enhancer: ConsumerResult,
+  baseline?: ConsumerResult,
+): string {
+  const header = ['metric', 'baseline', 'enhancer', 'enh/base', 'target (enhancer)', 'verdict'];
+  const throughputRatio = baseline ? enhancer.throughputJps / baseline.throughputJps : undefined;
+  const body = rows.map((row) => {
+    const e = row.pick(enhancer);
+    const b = baseline ? row.pick(baseline) : undefined;
+    const ratio = e !== null && b !== null && b !== undefined && b !== 0 ? e / b : undefined;
+    return [
+      row.metric,
+      fmt(b, row.digits),
+      fmt(e, row.digits),
+      ratio === undefined ? '—' : ratio.toFixed(2),
+      row.target ?? '',
+      row.pass ? verdict(row.pass(enhancer, throughputRatio)) : '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 || i >= 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const title =
+    `enhancer bench: ${o.jobs} jobs (prefetch/concurrency ${o.concurrency}), paced ${o.latencyRate} jobs/s ` +
+    `for ${o.latencySeconds} s; node ${process.version}, ${os.cpus().length} cores, ${busyPct}% busy before start` +
+    (busyPct > BUSY_WARNING_PCT ? ' (WARNING: other load skews these figures)' : '');
+  return [title, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)]
+    .map((l) => l.trimEnd())
+    .join('\n');
+}
+
+const asJson = (r: ConsumerResult) => ({
+  throughput_jps: round1(r.throughputJps),
+  startup_ms: Math.round(r.startupMs),
+  peak_rss_mb: r.peakRssMb,
+  idle_rss_mb: r.idleRssMb,
+  cpu_throughput_run_ms: Math.round(r.cpuThroughputMs),
+  cpu_per_paced_job_ms: Math.round(r.cpuPerPacedJobMs * 100) / 100,
+  latency_ms: { p50: round1(r.latency.p50), p99: round1(r.latency.p99), max: round1(r.latency.max) },
+  latency_samples: r.latency.count,
+  publisher_max_lag_ms: Math.round(r.publisherLagMs),
+  exit_code: r.exit.code,
+  exit_signal: r.exit.signal,
+  killed: r.exit.killed,
+});
+
+/** One line for machines. */
+export function renderJson(
+  o: BenchOptions,
+  busyPct: number,
+  enhancer: ConsumerResult,
+  baseline?: ConsumerResult,
+): string {
+  const ratio = baseline ? enhancer.throughputJps / baseline.throughputJps : null;
+  return JSON.stringify({
+    bench: 'enhancer',
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    machine_busy_pct_before: busyPct,
+    jobs: o.jobs,
+    concurrency: o.concurrency,
+    latency_rate_jps: o.latencyRate,
+    latency_seconds: o.latencySeconds,
+    baseline: baseline ? asJson(baseline) : null,
+    enhancer: asJson(enhancer),
+    ratios: { throughput: ratio === null ? null : Math.round(ratio * 100) / 100 },
+    targets: {
+      throughput_ratio: {
+        min: targets.throughputRatio,
+        pass: ratio === null ? null : ratio >= targets.throughputRatio,
+      },
+      p99_ms: { max: targets.p99Ms, pass: enhancer.latency.p99 <= targets.p99Ms },
+      idle_rss_mb: { max: targets.idleRssMb, pass: enhancer.idleRssMb <= targets.idleRssMb },
+      startup_ms: { max: targets.startupMs, pass: enhancer.startupMs <= targets.startupMs },
+      exit_code: {
+        is: targets.exitCode,
+        pass: enhancer.exit.code === targets.exitCode && !enhancer.exit.killed,
+      },
+    },
+  });
+}

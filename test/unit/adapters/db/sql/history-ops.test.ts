@@ -1,0 +1,77 @@
+import {
+  claimStatement,
+  completeStatement,
+  failStatement,
+  poisonStatement,
+  retryStatement,
+  setTenant,
+  type Statement,
+} from '../../../../../src/adapters/db/sql/history-ops';
+
+const ID1 = '11111111-1111-4111-8111-111111111111';
+const ID2 = '22222222-2222-4222-8222-222222222222';
+const ID3 = '33333333-3333-4333-8333-333333333333';
+
+const placeholders = (s: Statement) => (s.sql.match(/\?/g) ?? []).length;
+
+const claim = (jobId: string, attempt = 1) =>
+  ({ kind: 'claim', jobId, tenantId: 'acme', ticketId: `T-${jobId.slice(0, 1)}`, attempt }) as const;
+const complete = (jobId: string) =>
+  ({ kind: 'complete', jobId, tenantId: 'acme', attempt: 2, summary: 'done', processingMs: 15 }) as const;
+const retry = (jobId: string) =>
+  ({ kind: 'retry', jobId, tenantId: 'acme', attempt: 1, error: 'flaky' }) as const;
+const fail = (jobId: string, processingMs: number | null = 40) =>
+  ({ kind: 'fail', jobId, tenantId: 'acme', attempt: 4, error: 'gave up', processingMs }) as const;
+const poison = (jobId: string) =>
+  ({ kind: 'poison', jobId, tenantId: 'acme', ticketId: null, error: 'not JSON' }) as const;
+
+describe('history statement builders', () => {
+  it('setTenant sets app.tenant_id for the transaction only', () => {
+    const s = setTenant('acme');
+    expect(s).toEqual({ sql: `select set_config('app.tenant_id', ?, true)`, bindings: ['acme'] });
+    expect(placeholders(s)).toBe(1);
+  });
+
+  it.each([1, 2, 3])('claimStatement binds 4 values per op plus the id array (%i ops)', (count) => {
+    const ops = [ID1, ID2, ID3].slice(0, count).map((id, i) => claim(id, i + 1));
+    const s = claimStatement(ops);
+    expect(s.bindings).toHaveLength(4 * count + 1);
+    expect(placeholders(s)).toBe(s.bindings.length);
+  });
+
+  it('claimStatement binds job, ticket, tenant and attempt in order, then the ids as a Postgres array', () => {
+    const s = claimStatement([claim(ID1, 1), claim(ID2, 3)]);
+    expect(s.bindings).toEqual([ID1, 'T-1', 'acme', 1, ID2, 'T-2', 'acme', 3, `{${ID1},${ID2}}`]);
+  });
+
+  it.each([
+    ['completeStatement', () => completeStatement([complete(ID1), complete(ID2)]), 4],
+    ['retryStatement', () => retryStatement([retry(ID1), retry(ID2)]), 3],
+    ['failStatement', () => failStatement([fail(ID1), fail(ID2)]), 4],
+    ['poisonStatement', () => poisonStatement([poison(ID1), poison(ID2)]), 4],
+  ])('%s has one placeholder per binding, %i per op', (_name, build, perOp) => {
+    const s = build();
+    expect(s.bindings).toHaveLength(2 * perOp);
+    expect(placeholders(s)).toBe(s.bindings.length);
+  });
+
+  it('fenced updates bind job id and attempt first, then their own values', () => {
+    expect(completeStatement([complete(ID1)]).bindings).toEqual([ID1, 2, 'done', 15]);
+    expect(retryStatement([retry(ID1)]).bindings).toEqual([ID1, 1, 'flaky']);
+    expect(failStatement([fail(ID1, null)]).bindings).toEqual([ID1, 4, 'gave up', null]);
+    expect(poisonStatement([poison(ID1)]).bindings).toEqual([ID1, null, 'acme', 'not JSON']);
+  });
+
+  it.each([
+    ['completeStatement', completeStatement([complete(ID1)])],
+    ['retryStatement', retryStatement([retry(ID1)])],
+    ['failStatement', failStatement([fail(ID1)])],
+  ])('%s only touches a row still pending at the writer’s attempt and returns its job_id', (_name, s) => {
+    expect(s.sql).toContain(`h.job_id = v.job_id and h.attempts = v.attempt and h.status = 'pending'`);
+    expect(s.sql).toContain('returning h.job_id::text');
+  });
+
+  it('poisonStatement never overwrites a completed job', () => {
+    expect(poisonStatement([poison(ID1)]).sql).toContain(`where h.status <> 'completed'`);
+  });
+});

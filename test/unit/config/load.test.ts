@@ -1,0 +1,106 @@
+import { ConfigError, loadConfig } from '../../../src/config/load';
+
+function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).name).toBe('ConfigError');
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/enhancer',
+      databasePoolMax: 4,
+      queuePrefix: 'enhancement',
+      deliveryLimit: 5,
+      concurrency: 8,
+      softTimeoutMs: 100_000,
+      hardTimeoutMs: 120_000,
+      retry: { maxRetries: 3, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0.2 },
+      suspectPollMs: 1_000,
+      shutdownGraceMs: 130_000,
+      pipeline: 'placeholder',
+      log: { level: 'info', format: 'json', pod: undefined },
+      httpPort: 8080,
+    });
+  });
+
+  it('reads and coerces set variables', () => {
+    const config = loadConfig({
+      AMQP_URL: 'amqp://u:p@rabbit:5672/vh',
+      WORKER_CONCURRENCY: '16',
+      RETRY_JITTER: '0.5',
+      RETRY_MAX: '0',
+      QUEUE_PREFIX: 'stage_1.jobs-x',
+      LOG_LEVEL: 'debug',
+      POD_NAME: 'enhancer-7f9c',
+      JOB_SOFT_TIMEOUT_MS: '5000',
+      JOB_TIMEOUT_MS: '5000',
+    });
+    expect(config.amqpUrl).toBe('amqp://u:p@rabbit:5672/vh');
+    expect(config.concurrency).toBe(16);
+    expect(config.retry).toEqual({ maxRetries: 0, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0.5 });
+    expect(config.queuePrefix).toBe('stage_1.jobs-x');
+    expect(config.log).toEqual({ level: 'debug', format: 'json', pod: 'enhancer-7f9c' });
+    expect(config.softTimeoutMs).toBe(5000);
+    expect(config.hardTimeoutMs).toBe(5000);
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ WORKER_CONCURRENCY: '', AMQP_URL: '', LOG_LEVEL: '', POD_NAME: '' });
+    expect(config.concurrency).toBe(8);
+    expect(config.amqpUrl).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(config.log).toEqual({ level: 'info', format: 'json', pod: undefined });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ SOMETHING_ELSE: 'x', PATH: '/bin' })).toEqual(loadConfig({}));
+  });
+
+  it('returns a frozen object, nested parts included', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.retry)).toBe(true);
+    expect(Object.isFrozen(config.log)).toBe(true);
+    expect(() => {
+      (config as { concurrency: number }).concurrency = 1;
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    ['WORKER_CONCURRENCY', { WORKER_CONCURRENCY: 'x' }],
+    ['WORKER_CONCURRENCY', { WORKER_CONCURRENCY: '0' }],
+    ['WORKER_CONCURRENCY', { WORKER_CONCURRENCY: '1.5' }],
+    ['RETRY_JITTER', { RETRY_JITTER: '2' }],
+    ['RETRY_JITTER', { RETRY_JITTER: '-0.1' }],
+    ['AMQP_URL', { AMQP_URL: 'nope' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
+    ['QUEUE_PREFIX', { QUEUE_PREFIX: 'my jobs' }],
+    ['QUEUE_PREFIX', { QUEUE_PREFIX: '.hidden' }],
+    ['HTTP_PORT', { HTTP_PORT: '65536' }],
+    ['RETRY_MAX_DELAY_MS', { RETRY_MAX_DELAY_MS: String(2 ** 24) }],
+    ['ENHANCER_PIPELINE', { ENHANCER_PIPELINE: 'gpt' }],
+  ])('names %s in the ConfigError for %j', (variable, env) => {
+    const err = configErrorOf(env);
+    expect(err.message).toMatch(new RegExp(`^invalid ${variable}=`));
+    expect(err.message).toContain(JSON.stringify(Object.values(env)[0]));
+  });
+
+  it('refuses a soft timeout longer than the hard one, naming both variables', () => {
+    const err = configErrorOf({ JOB_SOFT_TIMEOUT_MS: '5001', JOB_TIMEOUT_MS: '5000' });
+    expect(err.message).toBe('invalid JOB_SOFT_TIMEOUT_MS=5001: must not exceed JOB_TIMEOUT_MS=5000');
+  });
+
+  it('refuses a soft timeout longer than the default hard one', () => {
+    const err = configErrorOf({ JOB_SOFT_TIMEOUT_MS: '120001' });
+    expect(err.message).toBe('invalid JOB_SOFT_TIMEOUT_MS=120001: must not exceed JOB_TIMEOUT_MS=120000');
+  });
+});

@@ -1,0 +1,131 @@
+import {
+  InfrastructureError,
+  PermanentError,
+  TransientError,
+  ValidationError,
+} from '../../../src/domain/errors';
+import { deferred, flushMicrotasks } from '../../helpers/deferred';
+import { metricValue } from '../../helpers/fakes';
+import { JOB_ID } from '../../helpers/jobs';
+import { START, world } from '../../helpers/process-world';
+
+const AT = new Date(START).toISOString();
+
+describe('processDelivery: a failed attempt that ends the job', () => {
+  it('dead-letters once the retries are spent, before recording the failure, then acks', async () => {
+    const w = world();
+    w.enhancer.run = () => {
+      w.clock.advance(40);
+      return Promise.reject(new TransientError('still broken'));
+    };
+    const d = w.delivery({ attempt: 4 });
+
+    expect(await w.run(d)).toBe('failed');
+
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'history.fail', 'ack']);
+    expect(w.bus.deadLetters).toEqual([
+      {
+        reason: 'retries_exhausted',
+        attempts: 4,
+        failure: {
+          errorType: 'TransientError',
+          errorMessage: 'still broken',
+          at: new Date(START + 40).toISOString(),
+        },
+      },
+    ]);
+    expect(w.history.failures).toEqual([
+      { jobId: JOB_ID, tenantId: 'acme', attempt: 4, error: 'still broken', processingMs: 40 },
+    ]);
+    expect(await metricValue(w.metrics.deadLetters, { reason: 'retries_exhausted' })).toBe(1);
+    expect(await metricValue(w.metrics.tasks, { status: 'failed', tenant_id: 'acme' })).toBe(1);
+    expect(await metricValue(w.metrics.retries)).toBe(0);
+  });
+
+  it('waits for the dead letter to be confirmed before the row, and for the row before the ack', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new TransientError('still broken'));
+    const confirmed = deferred();
+    const recorded = deferred<boolean>();
+    w.bus.on.deadLetter = () => confirmed.promise;
+    w.history.on.fail = () => recorded.promise;
+    const d = w.delivery({ attempt: 4 });
+
+    const outcome = w.run(d);
+    await flushMicrotasks();
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter']);
+    confirmed.resolve();
+    await flushMicrotasks();
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'history.fail']);
+    expect(d.acks).toBe(0);
+    recorded.resolve(true);
+
+    expect(await outcome).toBe('failed');
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'history.fail', 'ack']);
+  });
+
+  it('dead-letters a PermanentError at attempt 1 without retrying', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new PermanentError('ticket deleted'));
+
+    expect(await w.run(w.delivery({ attempt: 1 }))).toBe('failed');
+
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'history.fail', 'ack']);
+    expect(w.bus.deadLetters).toEqual([
+      {
+        reason: 'permanent',
+        attempts: 1,
+        failure: { errorType: 'PermanentError', errorMessage: 'ticket deleted', at: AT },
+      },
+    ]);
+    expect(w.history.failures.map((f) => f.attempt)).toEqual([1]);
+    expect(w.bus.delays).toEqual([]);
+    expect(await metricValue(w.metrics.deadLetters, { reason: 'permanent' })).toBe(1);
+  });
+
+  it('waits out an outage when the failure cannot be recorded, at the same attempt, and acks', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new TransientError('still broken'));
+    w.history.on.fail = () => Promise.reject(new InfrastructureError('postgres unavailable'));
+    const d = w.delivery({ attempt: 4 });
+
+    expect(await w.run(d)).toBe('delayed');
+
+    expect(w.events).toEqual([
+      'history.claim',
+      'enhancer.enhance',
+      'bus.deadLetter',
+      'history.fail',
+      'bus.delay',
+      'ack',
+    ]);
+    expect(w.bus.delays).toEqual([{ attempt: 4, delayMs: 2_000 }]);
+    expect(d.acks).toBe(1);
+    expect(await metricValue(w.metrics.waitOuts)).toBe(1);
+    expect(await metricValue(w.metrics.deadLetters, { reason: 'retries_exhausted' })).toBe(0);
+  });
+
+  it('acks when history refuses the row for its data, instead of looping', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new PermanentError('ticket deleted'));
+    w.history.on.fail = () => Promise.reject(new ValidationError('history write refused: RLS'));
+    const d = w.delivery();
+
+    expect(await w.run(d)).toBe('failed');
+
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'history.fail', 'ack']);
+    expect(w.bus.delays).toEqual([]);
+  });
+
+  it('nacks when the dead letter cannot be published, and records nothing', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new PermanentError('ticket deleted'));
+    w.bus.on.deadLetter = () => Promise.reject(new Error('channel closed'));
+    const d = w.delivery();
+
+    expect(await w.run(d)).toBe('requeued');
+
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'nack']);
+    expect(d.acks).toBe(0);
+  });
+});

@@ -1,0 +1,88 @@
+import { InfrastructureError, ValidationError } from '../../../src/domain/errors';
+import { flushMicrotasks } from '../../helpers/deferred';
+import { metricValue } from '../../helpers/fakes';
+import { world } from '../../helpers/process-world';
+
+describe('processDelivery: infrastructure failing under the job', () => {
+  it('waits out a failed claim at the same attempt without spending a retry', async () => {
+    const w = world();
+    w.history.on.claim = () => Promise.reject(new InfrastructureError('postgres unavailable'));
+    const d = w.delivery({ attempt: 3 });
+
+    expect(await w.run(d)).toBe('delayed');
+
+    expect(w.events).toEqual(['history.claim', 'bus.delay', 'ack']);
+    expect(w.bus.delays).toEqual([{ attempt: 3, delayMs: 2_000 }]);
+    expect(w.enhancer.calls).toEqual([]);
+    expect(await metricValue(w.metrics.waitOuts)).toBe(1);
+    expect(await metricValue(w.metrics.retries)).toBe(0);
+  });
+
+  it('waits out a failed completion at the same attempt', async () => {
+    const w = world();
+    w.history.on.complete = () => Promise.reject(new InfrastructureError('postgres unavailable'));
+    const d = w.delivery({ attempt: 2 });
+
+    expect(await w.run(d)).toBe('delayed');
+
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'history.complete', 'bus.delay', 'ack']);
+    expect(w.bus.delays).toEqual([{ attempt: 2, delayMs: 2_000 }]);
+    expect(await metricValue(w.metrics.waitOuts)).toBe(1);
+    expect(await metricValue(w.metrics.retries)).toBe(0);
+    expect(await metricValue(w.metrics.tasks, { status: 'completed', tenant_id: 'acme' })).toBe(0);
+  });
+
+  it('waits out an InfrastructureError thrown by the pipeline itself', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new InfrastructureError('vector store down'));
+
+    expect(await w.run(w.delivery({ attempt: 4 }))).toBe('delayed');
+
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.delay', 'ack']);
+    expect(w.bus.delays).toEqual([{ attempt: 4, delayMs: 2_000 }]);
+    expect(w.bus.deadLetters).toEqual([]);
+  });
+
+  it('waits out an attempt aborted by shutdown at the same attempt', async () => {
+    const w = world();
+    w.enhancer.run = (_job, { signal }) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as Error)),
+      );
+    const outcome = w.run(w.delivery({ attempt: 2 }));
+    await flushMicrotasks();
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance']);
+
+    w.shutdown.abort();
+
+    expect(await outcome).toBe('delayed');
+    expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.delay', 'ack']);
+    expect(w.bus.delays).toEqual([{ attempt: 2, delayMs: 2_000 }]);
+    expect(await metricValue(w.metrics.retries)).toBe(0);
+  });
+
+  it('nacks when the wait-out cannot be published', async () => {
+    const w = world();
+    w.history.on.claim = () => Promise.reject(new InfrastructureError('postgres unavailable'));
+    w.bus.on.delay = () => Promise.reject(new Error('channel closed'));
+    const d = w.delivery();
+
+    expect(await w.run(d)).toBe('requeued');
+
+    expect(w.events).toEqual(['history.claim', 'bus.delay', 'nack']);
+    expect(d.acks).toBe(0);
+    expect(await metricValue(w.metrics.waitOuts)).toBe(0);
+  });
+
+  it('dead-letters a job whose claim history refuses for its data', async () => {
+    const w = world();
+    w.history.on.claim = () => Promise.reject(new ValidationError('history write refused: RLS'));
+    w.history.on.forceFail = () => Promise.reject(new ValidationError('history write refused: RLS'));
+
+    expect(await w.run(w.delivery())).toBe('dead_lettered');
+
+    expect(w.events).toEqual(['history.claim', 'bus.deadLetter', 'history.forceFail', 'ack']);
+    expect(w.bus.deadLetters.map((i) => i.reason)).toEqual(['validation']);
+    expect(w.bus.delays).toEqual([]);
+  });
+});
