@@ -135,12 +135,18 @@ export async function started(w: ChildWorker, timeoutMs = 15_000): Promise<true>
   }
 }
 
+/** Ready messages in `queue`; 0 when it does not exist (yet). */
 export async function queueDepth(queue: string): Promise<number> {
   const conn = await amqp.connect(AMQP_URL);
+  conn.on('error', () => undefined);
   try {
     const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
     return (await ch.checkQueue(queue)).messageCount;
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return 0;
+    throw err;
   } finally {
-    await conn.close();
+    await conn.close().catch(() => undefined);
   }
 }

@@ -88,7 +88,9 @@ export async function replayDeadLetters(
 ): Promise<ReplayResult> {
   const result: ReplayResult = { replayed: [], skipped: [] };
   try {
-    while (result.replayed.length < opts.limit) {
+    // Only what is there now: a replayed job that fails again comes back behind us, not into this run.
+    const { messageCount } = await ch.checkQueue(n.dead);
+    for (let seen = 0; seen < messageCount && result.replayed.length < opts.limit; seen++) {
       const msg = await ch.get(n.dead, { noAck: false });
       if (!msg) break;
       const letter = describeDeadLetter(msg);

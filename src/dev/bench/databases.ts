@@ -22,36 +22,6 @@ async function onAdmin<T>(databaseUrl: string, run: (c: pg.Client) => Promise<T>
   }
 }
 
-export async function createDatabase(databaseUrl: string, name: string): Promise<void> {
-  await onAdmin(databaseUrl, (c) => c.query(`create database ${ident(name)}`));
-}
-
 export async function dropDatabase(databaseUrl: string, name: string): Promise<void> {
   await onAdmin(databaseUrl, (c) => c.query(`drop database if exists ${ident(name)} with (force)`));
-}
-
-/** enhancement_history's columns and unique job_id, without row-level security: the naive consumer's table. */
-export const baselineTableSql = `
-  create table enhancement_history (
-    id uuid primary key default gen_random_uuid(),
-    job_id uuid not null unique,
-    ticket_id varchar(128),
-    tenant_id varchar(64) not null,
-    status varchar(16) not null check (status in ('pending', 'completed', 'failed')),
-    attempts integer not null default 0,
-    result_summary text,
-    error_message text,
-    processing_time_ms integer,
-    created_at timestamptz not null default now(),
-    updated_at timestamptz not null default now()
-  )`;
-
-export async function createBaselineTable(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(baselineTableSql);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }

@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CLI,
+  createTestEnv,
+  queueDepth,
+  spawnWorker,
+  started,
+  waitFor,
+  type ChildWorker,
+  type TestEnv,
+} from '../helpers/services';
+import { makeJob } from '../helpers/live-jobs';
+
+const run = promisify(execFile);
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the enhancer CLI', () => {
+  let t: TestEnv;
+  let dir: string;
+  const cli = async (args: string[], env: Record<string, string> = {}): Promise<Result> => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH ?? '', ...t.env, ...env },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  const statuses = (ids: string[]) =>
+    t.query<{ job_id: string; status: string }>(
+      'select job_id::text, status from enhancement_history where job_id = any($1::uuid[]) order by job_id',
+      [ids],
+    );
+
+  beforeAll(async () => {
+    t = await createTestEnv('cli');
+    dir = await mkdtemp(path.join(tmpdir(), 'enhancer-cli-'));
+  });
+  afterAll(async () => {
+    await t?.teardown();
+  });
+
+  it('refuses a bad setting with one line naming the variable, exit code 2', async () => {
+    const r = await cli(['worker'], { WORKER_CONCURRENCY: 'lots' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^enhancer: invalid WORKER_CONCURRENCY="lots": /),
+    ]);
+  });
+
+  it('refuses an unknown command and unknown flags with exit code 2', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const r = await cli(['enqueue', '--colour', 'blue']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('migrate is idempotent', async () => {
+    const r = await cli(['migrate']);
+    expect(r).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
+  });
+
+  it('enqueue --file validates every line first: one bad line publishes nothing', async () => {
+    const file = path.join(dir, 'bad.ndjson');
+    await writeFile(
+      file,
+      `${JSON.stringify(makeJob())}\n${JSON.stringify({ ...makeJob(), priority: 'urgent' })}\n`,
+    );
+    const r = await cli(['enqueue', '--file', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^enhancer: .*bad\.ndjson:2: priority: /);
+    expect(r.stdout).toBe('');
+    expect(await queueDepth(t.names.jobs)).toBe(0);
+  });
+
+  it('enqueue prints each job_id; a worker completes them; dlq list and replay bring a failure back', async () => {
+    const file = path.join(dir, 'jobs.ndjson');
+    const given = randomUUID();
+    const lines = [
+      { job_id: given, ticket_id: 'T-1', tenant_id: 'acme', description: 'VPN drops', priority: 'low' },
+      { ticket_id: 'T-2', tenant_id: 'acme', description: 'no job_id: one is assigned', priority: 'high' },
+      {
+        ticket_id: 'T-3',
+        tenant_id: 'globex',
+        description: 'fails for good',
+        priority: 'medium',
+        simulate: { fail_times: 1, error: 'permanent' },
+      },
+    ];
+    await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+    const r = await cli(['enqueue', '--file', file]);
+    expect(r.code).toBe(0);
+    const ids = r.stdout.trim().split('\n');
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe(given);
+    ids.forEach((id) => expect(id).toMatch(/^[0-9a-f-]{36}$/));
+
+    const worker = spawnWorker({ ...t.env, ENHANCER_PIPELINE: 'simulate' });
+    let fixed: ChildWorker | undefined;
+    try {
+      await started(worker);
+      await waitFor('all three to end', async () => {
+        const s = await statuses(ids);
+        return s.length === 3 && s.every((x) => x.status !== 'pending');
+      });
+      expect((await statuses([ids[2]!]))[0]?.status).toBe('failed');
+
+      const listed = await cli(['dlq', 'list', '--json']);
+      expect(listed.code).toBe(0);
+      const letters = listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(letters).toEqual([
+        expect.objectContaining({ job_id: ids[2], tenant_id: 'globex', reason: 'permanent', attempts: 1 }),
+      ]);
+      // Listing is non-destructive.
+      expect(await queueDepth(t.names.dead)).toBe(1);
+
+      // The operator fixes the cause (here: a worker without the simulated failure) and replays.
+      worker.proc.kill('SIGTERM');
+      expect((await worker.exited).code).toBe(0);
+      const replayed = await cli(['dlq', 'replay', '--limit', '5']);
+      expect(replayed.code).toBe(0);
+      expect(replayed.stdout).toBe(`replayed ${ids[2]}\n1 replayed, 0 left in ${t.names.dead}\n`);
+      expect(await queueDepth(t.names.dead)).toBe(0);
+      expect((await statuses([ids[2]!]))[0]?.status).toBe('pending');
+      fixed = spawnWorker({ ...t.env, ENHANCER_PIPELINE: 'placeholder' });
+      await started(fixed);
+      await waitFor(
+        'the replayed job to complete',
+        async () => (await statuses([ids[2]!]))[0]?.status === 'completed',
+      );
+      const [again] = await t.query<{ attempts: number }>(
+        'select attempts from enhancement_history where job_id = $1',
+        [ids[2]],
+      );
+      expect(again?.attempts).toBe(1);
+    } finally {
+      for (const w of [worker, fixed]) {
+        if (w && w.proc.exitCode === null) {
+          w.proc.kill('SIGTERM');
+          expect((await w.exited).code).toBe(0);
+        }
+      }
+    }
+  });
+});
