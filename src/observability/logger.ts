@@ -1,5 +1,6 @@
 import os from 'node:os';
 import winston from 'winston';
+import { TurnBuffer } from './turn-buffer';
 
 export type Fields = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     level: opts.level,
     defaultMeta: { service: opts.service ?? 'enhancer', pod: opts.pod ?? os.hostname() },
     format: opts.format === 'pretty' ? prettyLine() : jsonLine(),
-    transports: [new winston.transports.Stream({ stream: opts.stream ?? process.stdout })],
+    transports: [new winston.transports.Stream({ stream: new TurnBuffer(opts.stream ?? process.stdout) })],
   });
   return wrap(w);
 }

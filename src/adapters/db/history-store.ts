@@ -84,7 +84,7 @@ export class PgHistoryStore implements HistoryStore {
   }
 
   private async write(ops: readonly HistoryOp[]): Promise<(Result | Error)[]> {
-    const results: (Result | Error)[] = ops.map(() => new Error('no result'));
+    const results: (Result | Error)[] = new Array<Result | Error>(ops.length);
     const plan = planBatch(ops, results);
     // One simple-protocol query holding several statements is one implicit transaction in Postgres:
     // atomic, rolled back whole on error, and SET LOCAL holds until its end. One round trip a batch.
