@@ -52,7 +52,7 @@ export async function processDelivery(
 ): Promise<Outcome> {
   deps.metrics.inFlight.inc();
   try {
-    return await process(d, deps, mode);
+    return await handle(d, deps, mode);
   } catch (err) {
     // A republish failed (the broker or channel went away): hand the message back.
     deps.log.error('could not settle job; returning it to the queue', {
@@ -66,7 +66,7 @@ export async function processDelivery(
   }
 }
 
-async function process(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): Promise<Outcome> {
+async function handle(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): Promise<Outcome> {
   if (mode === 'fresh' && d.redelivered) {
     await deps.bus.quarantine(d);
     d.ack();

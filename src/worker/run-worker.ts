@@ -39,9 +39,20 @@ export async function runWorker(
   try {
     const metrics = new WorkerMetrics();
     // The ORM opens while the worker connects to the broker: start-up pays for the slower, not both.
+    // A worker that cannot reach Postgres at start exits (its pod restarts, visibly) instead of
+    // taking jobs only to wait each one out.
     const opening = openOrm({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax }).then(
-      (orm) => new PgHistoryStore(orm),
+      async (orm) => {
+        const store = new PgHistoryStore(orm);
+        await store.ping().catch(async (err: unknown) => {
+          await orm.close(true);
+          throw err;
+        });
+        return store;
+      },
     );
+    // Awaited below with the broker start; until then, an early failure must not go unhandled.
+    opening.catch(() => undefined);
     // Released last, after the worker stopped writing; a failed open has nothing to release.
     releasers.push(async () => (await opening.catch(() => undefined))?.close());
     const enhancer = hooks.enhancer ?? enhancerFor(config.pipeline);
@@ -81,7 +92,9 @@ export async function runWorker(
     });
     releasers.push(() => http.close());
     releasers.push(() => worker.stop(config.shutdownGraceMs));
-    await Promise.all([worker.start(), opening]);
+    // Both settle before any release, so a half-opened connection is never left behind.
+    const failed = (await Promise.allSettled([worker.start(), opening])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     log.info('worker started', {
       queue_prefix: config.queuePrefix,
       concurrency: config.concurrency,

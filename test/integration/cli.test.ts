@@ -67,6 +67,17 @@ describe('the enhancer CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('a worker that cannot reach Postgres or RabbitMQ at start exits 1 with one line', async () => {
+    const noDb = await cli(['worker'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:5432/nowhere' });
+    expect(noDb.code).toBe(1);
+    expect(noDb.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^enhancer: postgres unavailable: /),
+    ]);
+    const noBroker = await cli(['worker'], { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' });
+    expect(noBroker.code).toBe(1);
+    expect(noBroker.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^enhancer: .*ECONNREFUSED/)]);
+  });
+
   it('migrate is idempotent', async () => {
     const r = await cli(['migrate']);
     expect(r).toMatchObject({ code: 0, stdout: 'database is up to date\n' });

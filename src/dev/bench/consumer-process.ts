@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stopChild, type Exit } from '../child-exit';
 
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
+export type { Exit };
 
 /**
  * A consumer running as a child `node` process (so its pid is the process measured). Its stdout is
@@ -71,14 +69,7 @@ export class ConsumerProcess {
   /** SIGTERM, then wait; SIGKILL after `timeoutMs`. Returns the exit as the process reported it. */
   async stop(timeoutMs: number): Promise<Exit & { killed: boolean }> {
     if (!this.running) return { ...(await this.exited), killed: false };
-    this.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
-    const first = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (first !== 'late') return { ...first, killed: false };
-    this.child.kill('SIGKILL');
-    return { ...(await this.exited), killed: true };
+    return stopChild(this.child, this.exited, timeoutMs);
   }
 
   /** Last resort on failure paths. */

@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { stopChild, type Exit } from '../child-exit';
 
 /** dist/cli.js, seen from dist/dev/demo/. */
 const CLI = path.join(__dirname, '..', '..', 'cli.js');
 
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
+export type { Exit };
 
 export const describeExit = (e: Exit): string =>
   e.signal ? `signal ${e.signal}` : e.code === null ? 'no exit code' : `code ${e.code}`;
@@ -123,13 +121,6 @@ export class WorkerChild {
   /** SIGTERM, then wait for the exit; SIGKILL after `timeoutMs` (reported as `killed`). */
   async stop(timeoutMs: number): Promise<Exit & { killed: boolean }> {
     if (this.exit) return { ...this.exit, killed: false };
-    this.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
-    const first = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (first !== 'late') return { ...first, killed: false };
-    this.child.kill('SIGKILL');
-    return { ...(await this.exited), killed: true };
+    return stopChild(this.child, this.exited, timeoutMs);
   }
 }
