@@ -73,6 +73,8 @@ export class FakeBus implements JobBus {
   readonly delays: DelayCall[] = [];
   readonly deadLetters: DeadLetterInfo[] = [];
   readonly quarantined: Delivery[] = [];
+  /** The `deadLettered` marker of each delay call (undefined for an ordinary retry or wait-out). */
+  readonly delayMarks: (string | undefined)[] = [];
   readonly on = {
     delay: (): Promise<void> => Promise.resolve(),
     deadLetter: (): Promise<void> => Promise.resolve(),
@@ -81,8 +83,15 @@ export class FakeBus implements JobBus {
 
   constructor(private readonly events: EventLog) {}
 
-  delay(_d: Delivery, attempt: number, delayMs: number, failure?: FailureInfo): Promise<void> {
+  delay(
+    _d: Delivery,
+    attempt: number,
+    delayMs: number,
+    failure?: FailureInfo,
+    deadLettered?: string,
+  ): Promise<void> {
     this.events.push('bus.delay');
+    this.delayMarks.push(deadLettered);
     this.delays.push(failure ? { attempt, delayMs, failure } : { attempt, delayMs });
     return this.on.delay();
   }
