@@ -100,6 +100,7 @@ export async function runWorker(
       concurrency: config.concurrency,
       pipeline: enhancer.name,
       http_port: http.port,
+      startup_ms: Math.round(process.uptime() * 1000),
     });
     return {
       worker,

@@ -67,7 +67,7 @@ export class Worker {
     });
     this.ch = ch;
     this.channelOpen = true;
-    await assertTopology(ch, describeTopology(this.opts.queuePrefix, this.opts.deliveryLimit));
+    await assertTopology(conn, describeTopology(this.opts.queuePrefix, this.opts.deliveryLimit));
     await ch.prefetch(this.opts.concurrency);
     this.deps = await this.makeDeps(
       new AmqpJobBus(new ConfirmPublisher(publishCh), this.n),

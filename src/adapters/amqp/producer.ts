@@ -27,7 +27,7 @@ export async function openProducer(opts: {
   try {
     const ch = await connection.createConfirmChannel();
     // Declaring is idempotent; a producer that starts before any worker must not publish into nothing.
-    await assertTopology(ch, describeTopology(opts.queuePrefix, opts.deliveryLimit));
+    await assertTopology(connection, describeTopology(opts.queuePrefix, opts.deliveryLimit));
     const publisher = new ConfirmPublisher(ch);
     const n = names(opts.queuePrefix);
     const publishRaw = (body: Buffer, headers: Record<string, unknown> = {}, id?: string) =>

@@ -1,4 +1,4 @@
-import type { Channel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 
 /**
  * The broker objects enhancer uses, as data (`describeTopology`) and one idempotent function that
@@ -111,13 +111,38 @@ export function describeTopology(prefix: string, deliveryLimit: number): Topolog
   return { exchanges, queues, bindings };
 }
 
-/** Declares everything; safe to repeat. Fails if a queue exists with other arguments. */
-export async function assertTopology(ch: Channel, topology: Topology): Promise<void> {
-  for (const e of topology.exchanges) await ch.assertExchange(e.name, e.type, { durable: true });
-  for (const q of topology.queues) await ch.assertQueue(q.name, { durable: true, arguments: q.arguments });
-  for (const b of topology.bindings) {
-    if (b.kind === 'queue') await ch.bindQueue(b.destination, b.source, b.pattern);
-    else await ch.bindExchange(b.destination, b.source, b.pattern);
+/**
+ * Declares everything; safe to repeat. Fails if a queue exists with other arguments. A channel runs
+ * one declaration at a time, so the ~100 of them are spread over a few channels (they take most of a
+ * worker's broker start-up otherwise): exchanges and queues first, then the bindings between them.
+ */
+export async function assertTopology(conn: ChannelModel, topology: Topology, lanes = 8): Promise<void> {
+  const channels = await Promise.all(Array.from({ length: lanes }, () => conn.createChannel()));
+  // A refused declaration closes its channel with an error event; the failed call reports it.
+  channels.forEach((ch) => ch.on('error', () => undefined));
+  try {
+    const spread = async (steps: ((ch: Channel) => Promise<unknown>)[]) =>
+      Promise.all(
+        channels.map(async (ch, lane) => {
+          for (let i = lane; i < steps.length; i += lanes) await steps[i]!(ch);
+        }),
+      );
+    await spread([
+      ...topology.exchanges.map((e) => (ch: Channel) => ch.assertExchange(e.name, e.type, { durable: true })),
+      ...topology.queues.map(
+        (q) => (ch: Channel) => ch.assertQueue(q.name, { durable: true, arguments: q.arguments }),
+      ),
+    ]);
+    await spread(
+      topology.bindings.map(
+        (b) => (ch: Channel) =>
+          b.kind === 'queue'
+            ? ch.bindQueue(b.destination, b.source, b.pattern)
+            : ch.bindExchange(b.destination, b.source, b.pattern),
+      ),
+    );
+  } finally {
+    await Promise.all(channels.map((ch) => ch.close().catch(() => undefined)));
   }
 }
 

@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly concurrency: number;
   readonly tenants: number;
   readonly skipBaseline: boolean;
+  /** Baseline and enhancer run alternately this many times; the report gives medians. */
+  readonly rounds: number;
   /** When set, the enhancer worker runs with --cpu-prof and writes its profile here. */
   readonly cpuProfDir: string | undefined;
   readonly amqpUrl: string;
@@ -29,6 +31,7 @@ export const usage = `npm run bench -- [options]
   --timeout-seconds S    how long a phase may wait for its rows to complete (default 120)
   --concurrency C        consumer prefetch / WORKER_CONCURRENCY (default 32)
   --tenants T            distinct tenant ids across the jobs (default 1)
+  --rounds N             alternate baseline and enhancer N times; report medians (default 3)
   --skip-baseline        run the enhancer only
   --cpu-prof DIR         run the enhancer worker with node --cpu-prof, profile into DIR
   --amqp-url URL         default: AMQP_URL as enhancer reads it
@@ -47,6 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string', default: '32' },
       tenants: { type: 'string', default: '1' },
       'skip-baseline': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
       'cpu-prof': { type: 'string' },
       'amqp-url': { type: 'string' },
       'database-url': { type: 'string' },
@@ -65,6 +69,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     concurrency: int('concurrency', values.concurrency, 1),
     tenants: int('tenants', values.tenants, 1),
     skipBaseline: values['skip-baseline'],
+    rounds: int('rounds', values.rounds, 1),
     cpuProfDir: values['cpu-prof'],
     amqpUrl: values['amqp-url'] ?? config.amqpUrl,
     databaseUrl: values['database-url'] ?? config.databaseUrl,

@@ -9,6 +9,7 @@ import { Cleanup } from './cleanup';
 import { prepareBaseline, prepareEnhancer } from './consumers';
 import { BUSY_WARNING_PCT, machineBusyPct } from './machine-load';
 import { measure, type ConsumerResult } from './measure';
+import { medianResult } from './rounds';
 import { renderJson, renderTable } from './report';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -31,16 +32,23 @@ async function main(argv: string[]): Promise<number> {
     if (busyPct > BUSY_WARNING_PCT) {
       log(`WARNING: the machine was ${busyPct}% busy before the bench started; figures will be skewed`);
     }
-    let baseline: ConsumerResult | undefined;
-    if (!o.skipBaseline) {
-      log('baseline: preparing its database and queue');
-      baseline = await measure(await prepareBaseline(o, id, cleanup), o, log, abort.signal);
+    const baselines: ConsumerResult[] = [];
+    const enhancers: ConsumerResult[] = [];
+    for (let round = 1; round <= o.rounds; round++) {
+      const rid = `${id}r${round}`;
+      if (!o.skipBaseline) {
+        log(`round ${round}/${o.rounds}: baseline: preparing its database and queue`);
+        baselines.push(await measure(await prepareBaseline(o, rid, cleanup), o, log, abort.signal));
+      }
+      log(`round ${round}/${o.rounds}: enhancer: migrating its database`);
+      enhancers.push(await measure(await prepareEnhancer(o, rid, cleanup), o, log, abort.signal));
     }
-    log('enhancer: migrating its database');
-    const enhancer = await measure(await prepareEnhancer(o, id, cleanup), o, log, abort.signal);
+    const baseline = baselines.length ? medianResult(baselines) : undefined;
+    const enhancer = medianResult(enhancers);
+    const ratios = baselines.map((b, i) => enhancers[i]!.throughputJps / b.throughputJps);
     log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
     process.stdout.write(
-      `\n${renderTable(o, busyPct, enhancer, baseline)}\n\n${renderJson(o, busyPct, enhancer, baseline)}\n`,
+      `\n${renderTable(o, busyPct, enhancer, baseline, ratios)}\n\n${renderJson(o, busyPct, enhancer, baseline, ratios)}\n`,
     );
     return 0;
   } catch (err) {

@@ -72,7 +72,8 @@ export function renderTable(
   o: BenchOptions,
   busyPct: number,
   enhancer: ConsumerResult,
-  baseline?: ConsumerResult,
+  baseline: ConsumerResult | undefined,
+  roundRatios: readonly number[],
 ): string {
   const header = ['metric', 'baseline', 'enhancer', 'enh/base', 'target (enhancer)', 'verdict'];
   const throughputRatio = baseline ? enhancer.throughputJps / baseline.throughputJps : undefined;
@@ -95,7 +96,11 @@ export function renderTable(
   const title =
     `enhancer bench: ${o.jobs} jobs (prefetch/concurrency ${o.concurrency}), paced ${o.latencyRate} jobs/s ` +
     `for ${o.latencySeconds} s; node ${process.version}, ${os.cpus().length} cores, ${busyPct}% busy before start` +
-    (busyPct > BUSY_WARNING_PCT ? ' (WARNING: other load skews these figures)' : '');
+    (busyPct > BUSY_WARNING_PCT ? ' (WARNING: other load skews these figures)' : '') +
+    `\nmedians of ${o.rounds} round(s), baseline and enhancer alternating` +
+    (roundRatios.length
+      ? `; throughput enh/base per round: ${roundRatios.map((r) => r.toFixed(2)).join(', ')}`
+      : '');
   return [title, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)]
     .map((l) => l.trimEnd())
     .join('\n');
@@ -121,7 +126,8 @@ export function renderJson(
   o: BenchOptions,
   busyPct: number,
   enhancer: ConsumerResult,
-  baseline?: ConsumerResult,
+  baseline: ConsumerResult | undefined,
+  roundRatios: readonly number[],
 ): string {
   const ratio = baseline ? enhancer.throughputJps / baseline.throughputJps : null;
   return JSON.stringify({
@@ -136,7 +142,11 @@ export function renderJson(
     latency_seconds: o.latencySeconds,
     baseline: baseline ? asJson(baseline) : null,
     enhancer: asJson(enhancer),
-    ratios: { throughput: ratio === null ? null : Math.round(ratio * 100) / 100 },
+    rounds: o.rounds,
+    ratios: {
+      throughput: ratio === null ? null : Math.round(ratio * 100) / 100,
+      throughput_per_round: roundRatios.map((r) => Math.round(r * 100) / 100),
+    },
     targets: {
       throughput_ratio: {
         min: targets.throughputRatio,
