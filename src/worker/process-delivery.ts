@@ -33,6 +33,8 @@ export interface ProcessDeps {
   readonly deliveryLimit: number;
   /** Aborts every running attempt when shutdown runs out of grace. */
   readonly shutdown: AbortSignal;
+  /** job_ids this process is running now (shared by all its deliveries). */
+  readonly running: Set<string>;
 }
 
 /** How a delivery ended, for the consumer loop and tests. */
@@ -99,6 +101,19 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): P
     return deadLetter(ctx, 'delivery_limit', failureOf(err, deps.clock), null);
   }
 
+  // Two deliveries of one job at once (a producer that published it twice) would both pass the
+  // claim; the later one comes back once the first has settled, and then finds the job finished.
+  if (deps.running.has(job.job_id)) return deferConcurrent(ctx);
+  deps.running.add(job.job_id);
+  try {
+    return await runJob(ctx);
+  } finally {
+    deps.running.delete(job.job_id);
+  }
+}
+
+async function runJob(ctx: JobCtx): Promise<Outcome> {
+  const { d, job, log, deps } = ctx;
   let claimed;
   try {
     claimed = await deps.history.claim({
@@ -298,6 +313,15 @@ async function poison(d: Delivery, err: ValidationError, deps: ProcessDeps): Pro
     history_recorded: recorded,
   });
   return 'dead_lettered';
+}
+
+/** The same job is running in this process: bring this copy back later, at the same attempt. */
+async function deferConcurrent({ d, log, deps }: JobCtx): Promise<Outcome> {
+  const ms = waitOutMs(deps.retry, deps.random());
+  await deps.bus.delay(d, d.attempt, ms);
+  d.ack();
+  log.info('same job already running here; this delivery comes back later', { delay_ms: ms });
+  return 'delayed';
 }
 
 /** Postgres (or the worker itself) failed under the job: come back later at the same attempt. */

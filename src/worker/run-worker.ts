@@ -82,6 +82,7 @@ export async function runWorker(
         hardTimeoutMs: config.hardTimeoutMs,
         deliveryLimit: config.deliveryLimit,
         shutdown,
+        running: new Set(),
       }),
     );
     const http = await startHealthServer({

@@ -58,6 +58,7 @@ export function world(opts: { random?: number } = {}): World {
     hardTimeoutMs: HARD_MS,
     deliveryLimit: DELIVERY_LIMIT,
     shutdown: shutdown.signal,
+    running: new Set(),
   };
   return {
     events,
