@@ -5,7 +5,7 @@ import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from '../adapters/amqp/dead-letters';
 import { names } from '../adapters/amqp/topology';
 import { openOrm } from '../adapters/db/orm';
-import { resetForReplay } from '../adapters/db/replay-reset';
+import { resetForReplay, undoReplayReset } from '../adapters/db/replay-reset';
 import { UsageError } from './usage-error';
 
 export async function dlq(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
@@ -44,6 +44,7 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
         limit,
         includeInvalid: values['include-invalid'],
         resetHistory: (l) => resetForReplay(orm, l.job_id!, l.tenant_id!),
+        undoReset: (l) => undoReplayReset(orm, l.job_id!, l.tenant_id!, l.error_message ?? l.reason),
       });
       result.replayed.forEach((l) => out(`replayed ${l.job_id ?? '(no job_id)'}`));
       result.skipped.forEach(({ letter, why }) => out(`skipped ${letter.job_id ?? '(no job_id)'}: ${why}`));

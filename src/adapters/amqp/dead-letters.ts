@@ -73,7 +73,8 @@ export interface ReplayResult {
 /**
  * Republishes up to `limit` dead letters to the jobs queue with a fresh attempt count. For each: the
  * history row is reset to pending first (so the worker does not skip it as already failed), then the
- * republish is confirmed, and only then is the dead letter removed. Messages that can never succeed
+ * republish is confirmed, and only then is the dead letter removed (if the republish fails, the row
+ * goes back to failed and the dead letter stays). Messages that can never succeed
  * (invalid bodies) stay put unless `includeInvalid`.
  */
 export async function replayDeadLetters(
@@ -84,6 +85,8 @@ export async function replayDeadLetters(
     limit: number;
     includeInvalid: boolean;
     resetHistory: (letter: DeadLetter) => Promise<void>;
+    /** Puts the row back to failed when the republish after its reset did not go through. */
+    undoReset: (letter: DeadLetter) => Promise<void>;
   },
 ): Promise<ReplayResult> {
   const result: ReplayResult = { replayed: [], skipped: [] };
@@ -98,9 +101,16 @@ export async function replayDeadLetters(
         result.skipped.push({ letter, why: 'invalid job (use --include-invalid to replay it anyway)' });
         continue;
       }
-      if (isUuid(letter.job_id) && letter.tenant_id) await opts.resetHistory(letter);
+      const keyed = isUuid(letter.job_id) && letter.tenant_id !== null;
+      if (keyed) await opts.resetHistory(letter);
       const headers = { ...strip(carriedHeaders(msg.properties.headers)), [H.attempt]: 1 };
-      await publisher.publish('', n.jobs, msg.content, jobProperties(letter.job_id ?? undefined, headers));
+      try {
+        await publisher.publish('', n.jobs, msg.content, jobProperties(letter.job_id ?? undefined, headers));
+      } catch (err) {
+        // The dead letter stays (the channel's close returns it); so must the row's failed state.
+        if (keyed) await opts.undoReset(letter).catch(() => undefined);
+        throw err;
+      }
       ch.ack(msg);
       result.replayed.push(letter);
     }
@@ -120,6 +130,8 @@ function strip(h: Headers): Headers {
     H.redeliveries,
     H.firstFailureAt,
     H.lastFailureAt,
+    // A job marked "row owed" would only be recorded, never run: a replay must run it.
+    H.deadLettered,
   ]);
   return Object.fromEntries(Object.entries(h).filter(([k]) => !drop.has(k)));
 }

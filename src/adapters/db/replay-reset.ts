@@ -12,3 +12,19 @@ export async function resetForReplay(orm: MikroORM, jobId: string, tenantId: str
     ),
   );
 }
+
+/** The replay's republish failed: the row returns to failed, as its dead letter stays queued. */
+export async function undoReplayReset(
+  orm: MikroORM,
+  jobId: string,
+  tenantId: string,
+  error: string,
+): Promise<void> {
+  await withTenant(orm.em, tenantId, (em) =>
+    em.nativeUpdate(
+      EnhancementHistorySchema,
+      { jobId, status: 'pending', attempts: 0 },
+      { status: 'failed', errorMessage: error, updatedAt: new Date() },
+    ),
+  );
+}
