@@ -223,9 +223,11 @@ async function deadLetter(
   failure: FailureInfo,
   processingMs: number | null,
 ): Promise<Outcome> {
+  // These never ran at this attempt: no fence to honour, and they count as never run.
+  const neverRan = reason === 'delivery_limit' || reason === 'validation';
   await deps.bus.deadLetter(d, { reason, attempts: d.attempt, failure });
   try {
-    if (reason === 'delivery_limit' || reason === 'validation') {
+    if (neverRan) {
       await deps.history.forceFail({
         jobId: job.job_id,
         tenantId: job.tenant_id,
@@ -253,8 +255,7 @@ async function deadLetter(
   }
   d.ack();
   deps.metrics.deadLetters.inc({ reason });
-  if (reason === 'delivery_limit' || reason === 'validation')
-    deps.metrics.attempt('dead_lettered', job.tenant_id);
+  if (neverRan) deps.metrics.attempt('dead_lettered', job.tenant_id);
   log.error('job dead-lettered', {
     reason,
     error_type: failure.errorType,

@@ -36,7 +36,6 @@ export class Worker {
   private consumerTag?: string;
   /** The running solo round, if any. */
   private soloRun?: Promise<void>;
-  private suspectsWaiting = false;
   private poll?: NodeJS.Timeout;
   private readonly inflight = new Set<Promise<void>>();
   private readonly n: Names;
@@ -141,10 +140,7 @@ export class Worker {
         'fresh',
       ).then((outcome) => {
         this.opts.onOutcome?.(outcome);
-        if (outcome === 'quarantined') {
-          this.suspectsWaiting = true;
-          void this.enterSolo();
-        }
+        if (outcome === 'quarantined') void this.enterSolo();
       }),
     );
   }
@@ -161,10 +157,7 @@ export class Worker {
     if (this.state !== 'running' || this.soloRun || !this.channelOpen) return;
     try {
       const { messageCount } = await this.ch!.checkQueue(this.n.suspect);
-      if (messageCount > 0) {
-        this.suspectsWaiting = true;
-        await this.enterSolo();
-      }
+      if (messageCount > 0) await this.enterSolo();
     } catch (err) {
       this.deps?.log.warn('could not check the suspect queue', { error_message: errorMessage(err) });
     }
@@ -172,9 +165,8 @@ export class Worker {
 
   /** Run waiting suspects one by one with nothing else in hand, then go back to fresh jobs. */
   private enterSolo(): Promise<void> {
-    if (this.soloRun || this.state !== 'running' || !this.suspectsWaiting)
-      return this.soloRun ?? Promise.resolve();
-    this.suspectsWaiting = false;
+    // A round already running takes new suspects too: it runs until the suspect queue is empty.
+    if (this.soloRun || this.state !== 'running') return this.soloRun ?? Promise.resolve();
     this.soloRun = this.runSuspects().finally(() => {
       this.soloRun = undefined;
     });

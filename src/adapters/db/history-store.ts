@@ -1,7 +1,16 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Batcher } from '../../lib/batcher';
-import type { ClaimState, HistoryOp, HistoryStore } from '../../domain/history';
+import type {
+  Claim,
+  ClaimState,
+  Completion,
+  Failure,
+  HistoryOp,
+  HistoryStore,
+  PoisonRecord,
+  RetryMark,
+} from '../../domain/history';
 import {
   claimStatement,
   completeStatement,
@@ -27,7 +36,7 @@ interface Plan {
 
 /**
  * The history port on Postgres. Writes from all concurrent jobs are group-committed: one transaction
- * per batch, one round trip for its statements, grouped by tenant under row-level security
+ * and one round trip per batch, grouped by tenant under row-level security
  * (SET LOCAL ROLE enhancer_tenant + app.tenant_id), so RLS holds even for a superuser connection.
  * If a batch is refused for its data, each item is retried alone so one bad row fails only itself.
  */
@@ -48,19 +57,19 @@ export class PgHistoryStore implements HistoryStore {
     });
   }
 
-  claim(c: Omit<Extract<HistoryOp, { kind: 'claim' }>, 'kind'>): Promise<ClaimState> {
+  claim(c: Claim): Promise<ClaimState> {
     return this.batcher.submit({ kind: 'claim', ...c }) as Promise<ClaimState>;
   }
-  complete(c: Omit<Extract<HistoryOp, { kind: 'complete' }>, 'kind'>): Promise<boolean> {
+  complete(c: Completion): Promise<boolean> {
     return this.batcher.submit({ kind: 'complete', ...c }) as Promise<boolean>;
   }
-  retry(r: Omit<Extract<HistoryOp, { kind: 'retry' }>, 'kind'>): Promise<boolean> {
+  retry(r: RetryMark): Promise<boolean> {
     return this.batcher.submit({ kind: 'retry', ...r }) as Promise<boolean>;
   }
-  fail(f: Omit<Extract<HistoryOp, { kind: 'fail' }>, 'kind'>): Promise<boolean> {
+  fail(f: Failure): Promise<boolean> {
     return this.batcher.submit({ kind: 'fail', ...f }) as Promise<boolean>;
   }
-  async forceFail(p: Omit<Extract<HistoryOp, { kind: 'poison' }>, 'kind'>): Promise<void> {
+  async forceFail(p: PoisonRecord): Promise<void> {
     await this.batcher.submit({ kind: 'poison', ...p });
   }
 
@@ -72,14 +81,9 @@ export class PgHistoryStore implements HistoryStore {
     }
   }
 
-  /** Waits for queued writes to finish (shutdown). */
-  drained(): Promise<void> {
-    return this.batcher.drained();
-  }
-
   /** Lets queued writes finish, then closes the connection pool. */
   async close(): Promise<void> {
-    await this.drained();
+    await this.batcher.drained();
     await this.orm.close(true);
   }
 
