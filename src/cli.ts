@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { loadConfig } from './config/load';
-import type { Config } from './config/schema';
 import { UsageError } from './cli/usage-error';
 
 // Each command loads only its own modules: a worker pod starts without the migrator or the CLI tools.
@@ -35,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'worker':
-      return worker(config);
+      return (await import('./worker/serve.js')).serveWorker(config);
     case 'enqueue':
       await (await import('./cli/enqueue.js')).enqueue(rest, config, out);
       return 0;
@@ -44,35 +43,6 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; run "enhancer help"`);
-  }
-}
-
-async function worker(config: Config): Promise<number> {
-  const [{ createLogger }, { runWorker }] = await Promise.all([
-    import('./observability/logger.js'),
-    import('./worker/run-worker.js'),
-  ]);
-  const log = createLogger(config.log);
-  const running = await runWorker(config, log);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping: no new jobs; waiting for in-flight ones', {
-      signal,
-      grace_ms: config.shutdownGraceMs,
-    });
-    void running.stop();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  try {
-    await running.done;
-    log.info('worker stopped');
-    return 0;
-  } catch (err) {
-    log.error('worker failed', { error_message: (err as Error).message });
-    return 1;
   }
 }
 

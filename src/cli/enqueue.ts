@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/schema';
 import { openProducer } from '../adapters/amqp/producer';
 import { jobSchema, type Job } from '../domain/job';
+import { startTracing } from '../observability/tracing';
 import { UsageError } from './usage-error';
 
 /** Validates every job first (nothing is published if one is bad), then publishes each with confirms. */
@@ -23,14 +24,21 @@ export async function enqueue(argv: string[], config: Config, out: (line: string
     strict: true,
   });
   const jobs = values.file ? await jobsFromFile(values.file) : [jobFromFlags(values)];
-  const producer = await openProducer(config);
+  // Each job is published in its own PRODUCER span (exported only when OTEL_* configures an
+  // exporter), flushed before the command returns.
+  const tracing = await startTracing(config);
   try {
-    for (const job of jobs) {
-      await producer.publishJob(job);
-      out(job.job_id);
+    const producer = await openProducer(config);
+    try {
+      for (const job of jobs) {
+        await producer.publishJob(job);
+        out(job.job_id);
+      }
+    } finally {
+      await producer.close();
     }
   } finally {
-    await producer.close();
+    await tracing.shutdown();
   }
 }
 

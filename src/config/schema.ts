@@ -34,6 +34,10 @@ export const configSchema = z.object({
   RETRY_MAX_DELAY_MS: int(0, 2 ** 24 - 1).default(600_000),
   /** RETRY_JITTER: a retry delay is reduced by a random fraction up to this. */
   RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  /** AMQP_RECONNECT_BASE_MS: the wait before the first reconnect after the broker connection drops. */
+  AMQP_RECONNECT_BASE_MS: int(1).default(500),
+  /** AMQP_RECONNECT_MAX_MS: the cap on one wait between reconnects (they go on until shutdown). */
+  AMQP_RECONNECT_MAX_MS: int(1).default(30_000),
   /** SUSPECT_POLL_MS: how often an idle worker looks for redelivered jobs waiting to run alone. */
   SUSPECT_POLL_MS: int(10).default(1_000),
   /** SHUTDOWN_GRACE_MS: how long in-flight jobs may finish after SIGTERM. */
@@ -44,10 +48,35 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   /** LOG_FORMAT: json (one object a line) or pretty (for a terminal). */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** LOG_DESCRIPTION_CHARS: description characters on the `job started` line (cut with "…"); 0 = none. */
+  LOG_DESCRIPTION_CHARS: int(0, 65_536).default(0),
   /** HTTP_PORT: /healthz, /readyz and /metrics; 0 picks a free port. */
   HTTP_PORT: int(0, 65535).default(8080),
+  /** HEALTH_MAX_LOOP_LAG_MS: /healthz fails while the worst event-loop lag in the window is over this. */
+  HEALTH_MAX_LOOP_LAG_MS: int(100).default(10_000),
+  /** HEALTH_LAG_WINDOW_MS: how long a lag is remembered, so a probe answered after a block still sees it. */
+  HEALTH_LAG_WINDOW_MS: int(1_000).default(30_000),
+  /** HEALTH_MAX_ABANDONED: /healthz fails while more abandoned handlers (timed out, still running) remain. */
+  HEALTH_MAX_ABANDONED: int(0, 10_000).default(4),
+  /** METRICS_MAX_TENANTS: distinct tenant_id labels; later tenants are counted as "other". */
+  METRICS_MAX_TENANTS: int(0, 100_000).default(1_000),
   /** POD_NAME: stamped on every log line; the hostname when unset. */
   POD_NAME: z.string().min(1).optional(),
+  // Traces use the standard OTEL_* names. These five decide whether tracing is on and name the service;
+  // the SDK reads the others itself (sampler, protocol, headers, batch sizes: the library's contract).
+  /** OTEL_SDK_DISABLED: `true` turns tracing off whatever else is set. */
+  OTEL_SDK_DISABLED: z.string().optional(),
+  /** OTEL_TRACES_EXPORTER: otlp, zipkin, console or none (comma-separated); unset: otlp if an endpoint is. */
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .regex(/^(otlp|zipkin|console|none)( *, *(otlp|zipkin|console|none))*$/, 'otlp, zipkin, console or none')
+    .optional(),
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; setting it turns tracing on. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: the collector's URL for traces only; also turns tracing on. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /** OTEL_SERVICE_NAME: `service.name` on every span. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('enhancer'),
 });
 
 type Raw = z.output<typeof configSchema>;
@@ -63,6 +92,8 @@ export interface Config {
   readonly softTimeoutMs: number;
   readonly hardTimeoutMs: number;
   readonly retry: RetryPolicy;
+  /** Waits between broker reconnects. */
+  readonly reconnect: Backoff;
   readonly suspectPollMs: number;
   readonly shutdownGraceMs: number;
   readonly pipeline: 'placeholder' | 'simulate';
@@ -70,15 +101,37 @@ export interface Config {
     readonly level: Raw['LOG_LEVEL'];
     readonly format: Raw['LOG_FORMAT'];
     readonly pod?: string;
+    /** Characters of the description on the `job started` line; 0 = none. */
+    readonly descriptionChars: number;
   };
   readonly httpPort: number;
+  /** Liveness bounds: past either, /healthz answers 503 and the kubelet restarts the pod. */
+  readonly health: {
+    readonly maxLoopLagMs: number;
+    readonly lagWindowMs: number;
+    readonly maxAbandoned: number;
+  };
+  readonly metricsMaxTenants: number;
+  /** What decides whether traces are exported; `tracingEnabled` in src/observability/tracing.ts reads it. */
+  readonly tracing: {
+    readonly serviceName: string;
+    readonly sdkDisabled: boolean;
+    /** OTEL_TRACES_EXPORTER as a list; empty when unset. */
+    readonly exporters: readonly string[];
+    /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT. */
+    readonly otlpEndpoint?: string;
+  };
 }
 
-export interface RetryPolicy {
-  readonly maxRetries: number;
+/** Capped exponential waits: base · 2^(n−1), at most maxDelayMs, less a random fraction up to jitter. */
+export interface Backoff {
   readonly baseMs: number;
   readonly maxDelayMs: number;
   readonly jitter: number;
+}
+
+export interface RetryPolicy extends Backoff {
+  readonly maxRetries: number;
 }
 
 export function compile(raw: Raw): Config {
@@ -97,10 +150,32 @@ export function compile(raw: Raw): Config {
       maxDelayMs: raw.RETRY_MAX_DELAY_MS,
       jitter: raw.RETRY_JITTER,
     }),
+    reconnect: Object.freeze({
+      baseMs: raw.AMQP_RECONNECT_BASE_MS,
+      maxDelayMs: Math.max(raw.AMQP_RECONNECT_BASE_MS, raw.AMQP_RECONNECT_MAX_MS),
+      jitter: 0.5,
+    }),
     suspectPollMs: raw.SUSPECT_POLL_MS,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     pipeline: raw.ENHANCER_PIPELINE,
-    log: Object.freeze({ level: raw.LOG_LEVEL, format: raw.LOG_FORMAT, pod: raw.POD_NAME }),
+    log: Object.freeze({
+      level: raw.LOG_LEVEL,
+      format: raw.LOG_FORMAT,
+      pod: raw.POD_NAME,
+      descriptionChars: raw.LOG_DESCRIPTION_CHARS,
+    }),
     httpPort: raw.HTTP_PORT,
+    health: Object.freeze({
+      maxLoopLagMs: raw.HEALTH_MAX_LOOP_LAG_MS,
+      lagWindowMs: raw.HEALTH_LAG_WINDOW_MS,
+      maxAbandoned: raw.HEALTH_MAX_ABANDONED,
+    }),
+    metricsMaxTenants: raw.METRICS_MAX_TENANTS,
+    tracing: Object.freeze({
+      serviceName: raw.OTEL_SERVICE_NAME,
+      sdkDisabled: raw.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
+      exporters: Object.freeze(raw.OTEL_TRACES_EXPORTER?.split(/ *, */) ?? []),
+      otlpEndpoint: raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? raw.OTEL_EXPORTER_OTLP_ENDPOINT,
+    }),
   });
 }

@@ -15,3 +15,12 @@ export const systemClock: Clock = {
     return { clear: () => clearTimeout(t) };
   },
 };
+
+/** The system clock for background monitors: its timers never keep the process alive. */
+export const backgroundClock: Clock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, ms).unref();
+    return { clear: () => clearTimeout(t) };
+  },
+};

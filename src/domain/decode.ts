@@ -10,13 +10,23 @@ export function decodeJob(body: Buffer): Job {
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new ValidationError(`body is not JSON: ${(err as Error).message}`);
+    throw new ValidationError(`body is not JSON: ${withoutExcerpt((err as Error).message)}`);
   }
   const parsed = jobSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'body';
   throw new ValidationError(`${where}: ${issue?.message ?? 'invalid'}`, readablePart(value));
+}
+
+/**
+ * V8 quotes the input around a syntax error (`Unexpected token 's', ..."n":secret t"... is not valid
+ * JSON`); this message reaches logs, history rows and dead-letter headers, and the input may be a
+ * ticket description. Keep what went wrong, drop the quote.
+ */
+function withoutExcerpt(message: string): string {
+  const quote = message.indexOf('"');
+  return quote < 0 ? message : message.slice(0, quote).replace(/[\s,.]+$/, '');
 }
 
 /** What of an invalid job can still key a history row. */

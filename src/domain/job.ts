@@ -16,6 +16,8 @@ export const priorities = ['low', 'medium', 'high', 'critical'] as const;
 export const simulateSchema = z.strictObject({
   fail_times: z.number().int().min(0).optional(),
   sleep_ms: z.number().int().min(0).optional(),
+  /** Blocks the event loop this long (a wedged handler, for liveness drills). */
+  block_ms: z.number().int().min(0).optional(),
   ignore_abort: z.boolean().optional(),
   crash: z.boolean().optional(),
   error: z.enum(['transient', 'permanent']).optional(),

@@ -1,11 +1,11 @@
-import type { RetryPolicy } from '../config/schema';
+import type { Backoff, RetryPolicy } from '../config/schema';
 import { errorKind } from './errors';
 
 /**
  * Delay before retry `n` (1-based): min(maxDelay, base · 2^(n−1)), reduced by a random fraction up to
  * `jitter`. `random` is in [0, 1); injecting it keeps this pure.
  */
-export function backoffMs(n: number, policy: RetryPolicy, random: number): number {
+export function backoffMs(n: number, policy: Backoff, random: number): number {
   const exp = policy.baseMs * 2 ** Math.max(0, n - 1);
   const capped = Math.min(policy.maxDelayMs, exp);
   return Math.round(capped * (1 - policy.jitter * random));

@@ -50,6 +50,8 @@ export class WorkerMetrics {
     help: 'Abandoned handlers that have not settled yet.',
     registers: [this.registry],
   });
+  /** The gauge's value as a plain number, for the liveness probe (prom-client reads are async). */
+  private abandonedNow = 0;
   readonly duplicates = new Counter({
     name: 'enhancement_duplicate_deliveries_total',
     help: 'Deliveries of jobs that had already completed or failed; acked without running.',
@@ -80,6 +82,24 @@ export class WorkerMetrics {
     if (this.tenants.size >= this.maxTenants) return 'other';
     this.tenants.add(id);
     return id;
+  }
+
+  /** The hard deadline gave up on an attempt whose handler is still running. */
+  attemptAbandoned(): void {
+    this.abandoned.inc();
+    this.abandonedRunning.inc();
+    this.abandonedNow++;
+  }
+
+  /** An abandoned handler settled at last. */
+  abandonedSettled(): void {
+    this.abandonedRunning.dec();
+    this.abandonedNow--;
+  }
+
+  /** Abandoned handlers that have not settled yet. */
+  get abandonedStillRunning(): number {
+    return this.abandonedNow;
   }
 
   attempt(status: TaskStatus, tenantId: string | undefined, seconds?: number): void {

@@ -17,6 +17,8 @@ import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
 import type { WorkerMetrics } from '../observability/metrics';
 import type { Delivery, FailureInfo, JobBus } from './ports';
+import type { Tracer } from '@opentelemetry/api';
+import { AttemptTrace } from './attempt-trace';
 
 export interface ProcessDeps {
   readonly history: HistoryStore;
@@ -35,6 +37,12 @@ export interface ProcessDeps {
   readonly shutdown: AbortSignal;
   /** job_ids this process is running now (shared by all its deliveries). */
   readonly running: Set<string>;
+  /** LOG_DESCRIPTION_CHARS: how much of the description `job started` shows; 0 leaves it out. */
+  readonly logDescriptionChars: number;
+  /** Makes the attempt's spans (non-recording, and next to free, while tracing is off). */
+  readonly tracer: Tracer;
+  /** Queue names, for the consumer span's `messaging.destination.name`. */
+  readonly queues: { readonly fresh: string; readonly solo: string };
 }
 
 /** How a delivery ended, for the consumer loop and tests. */
@@ -53,27 +61,39 @@ export async function processDelivery(
   mode: 'fresh' | 'solo',
 ): Promise<Outcome> {
   deps.metrics.inFlight.inc();
+  const t = new AttemptTrace(deps.tracer, d, deps.queues[mode]);
+  let outcome: Outcome = 'requeued';
   try {
-    return await handle(d, deps, mode);
+    outcome = await handle(d, deps, mode, t);
+    return outcome;
   } catch (err) {
     // A republish failed (the broker or channel went away): hand the message back.
+    t.fail(err);
     deps.log.error('could not settle job; returning it to the queue', {
+      ...t.fields,
       error_type: errorType(err),
       error_message: errorMessage(err),
     });
     d.nack();
     return 'requeued';
   } finally {
+    t.end(outcome);
     deps.metrics.inFlight.dec();
   }
 }
 
-async function handle(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): Promise<Outcome> {
+async function handle(
+  d: Delivery,
+  deps: ProcessDeps,
+  mode: 'fresh' | 'solo',
+  t: AttemptTrace,
+): Promise<Outcome> {
   if (mode === 'fresh' && d.redelivered) {
     await deps.bus.quarantine(d);
     d.ack();
     deps.metrics.suspects.inc();
     deps.log.warn('redelivered job moved aside to run alone', {
+      ...t.fields,
       redeliveries: d.redeliveries,
       attempt: d.attempt,
     });
@@ -83,21 +103,23 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): P
   try {
     job = decodeJob(d.body);
   } catch (err) {
-    return poison(d, err as ValidationError, deps);
+    t.fail(err);
+    return poison(d, err as ValidationError, deps, t);
   }
   const log = deps.log.child({
     job_id: job.job_id,
     ticket_id: job.ticket_id,
     tenant_id: job.tenant_id,
     attempt: d.attempt,
-    ...(job.trace_id ? { trace_id: job.trace_id } : {}),
+    ...t.job(job),
   });
-  const ctx: JobCtx = { d, job, log, deps };
+  const ctx: JobCtx = { d, job, log, deps, t };
   if (d.deadLettered) return recordDeadLetter(ctx, d.deadLettered);
 
   if (overDeliveryLimit(d.redeliveries, deps.deliveryLimit)) {
     const err = new Error(`redelivered ${d.redeliveries} times: the job keeps losing or killing its worker`);
     err.name = 'DeliveryLimitError';
+    t.fail(err);
     return deadLetter(ctx, 'delivery_limit', failureOf(err, deps.clock), null);
   }
 
@@ -113,18 +135,22 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: 'fresh' | 'solo'): P
 }
 
 async function runJob(ctx: JobCtx): Promise<Outcome> {
-  const { d, job, log, deps } = ctx;
+  const { d, job, log, deps, t } = ctx;
   let claimed;
   try {
-    claimed = await deps.history.claim({
-      jobId: job.job_id,
-      tenantId: job.tenant_id,
-      ticketId: job.ticket_id,
-      attempt: d.attempt,
-    });
+    claimed = await t.db('claim', () =>
+      deps.history.claim({
+        jobId: job.job_id,
+        tenantId: job.tenant_id,
+        ticketId: job.ticket_id,
+        attempt: d.attempt,
+      }),
+    );
   } catch (err) {
-    if (errorKind(err) === 'validation')
+    if (errorKind(err) === 'validation') {
+      t.fail(err);
       return deadLetter(ctx, 'validation', failureOf(err, deps.clock), null);
+    }
     return waitOut(ctx, err);
   }
   if (claimed !== 'claimed') {
@@ -134,37 +160,45 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
     return 'duplicate';
   }
 
-  log.info('job started', { priority: job.priority });
-  const outcome = await runWithDeadline(
-    (signal) => deps.enhancer.enhance(job, { attempt: d.attempt, signal, log }),
-    deps.clock,
-    {
-      softMs: deps.softTimeoutMs,
-      hardMs: deps.hardTimeoutMs,
-      onAbandon: () => {
-        deps.metrics.abandoned.inc();
-        deps.metrics.abandonedRunning.inc();
-        log.warn('attempt abandoned at the hard deadline; its handler is still running');
+  log.info('job started', {
+    priority: job.priority,
+    ...(deps.logDescriptionChars > 0
+      ? { description: excerpt(job.description, deps.logDescriptionChars) }
+      : {}),
+  });
+  const outcome = await t.pipeline(() =>
+    runWithDeadline(
+      (signal) => deps.enhancer.enhance(job, { attempt: d.attempt, signal, log }),
+      deps.clock,
+      {
+        softMs: deps.softTimeoutMs,
+        hardMs: deps.hardTimeoutMs,
+        onAbandon: () => {
+          deps.metrics.attemptAbandoned();
+          log.warn('attempt abandoned at the hard deadline; its handler is still running');
+        },
+        onLateSettle: (late) => {
+          deps.metrics.abandonedSettled();
+          log.warn('abandoned attempt settled late; result discarded', { late_outcome: late.kind });
+        },
       },
-      onLateSettle: (late) => {
-        deps.metrics.abandonedRunning.dec();
-        log.warn('abandoned attempt settled late; result discarded', { late_outcome: late.kind });
-      },
-    },
-    deps.shutdown,
+      deps.shutdown,
+    ),
   );
   const seconds = outcome.durationMs / 1000;
 
   if (outcome.kind === 'ok') {
     let current: boolean;
     try {
-      current = await deps.history.complete({
-        jobId: job.job_id,
-        tenantId: job.tenant_id,
-        attempt: d.attempt,
-        summary: outcome.value.summary,
-        processingMs: Math.round(outcome.durationMs),
-      });
+      current = await t.db('complete', () =>
+        deps.history.complete({
+          jobId: job.job_id,
+          tenantId: job.tenant_id,
+          attempt: d.attempt,
+          summary: outcome.value.summary,
+          processingMs: Math.round(outcome.durationMs),
+        }),
+      );
     } catch (err) {
       return waitOut(ctx, err);
     }
@@ -176,6 +210,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
   }
 
   const err = normalise(outcome.error);
+  t.fail(err);
   const failure = failureOf(err, deps.clock);
   const decision = decide(d.attempt, err, deps.retry, deps.random());
   if (decision.kind === 'wait-out') return waitOut(ctx, err, decision.delayMs);
@@ -191,12 +226,14 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
   }
 
   try {
-    await deps.history.retry({
-      jobId: job.job_id,
-      tenantId: job.tenant_id,
-      attempt: d.attempt,
-      error: failure.errorMessage,
-    });
+    await t.db('retry', () =>
+      deps.history.retry({
+        jobId: job.job_id,
+        tenantId: job.tenant_id,
+        attempt: d.attempt,
+        error: failure.errorMessage,
+      }),
+    );
   } catch (e) {
     // The retry message carries the state; the row catches up when the next attempt claims it.
     log.warn('could not record the failed attempt', { error_message: errorMessage(e) });
@@ -214,11 +251,12 @@ interface JobCtx {
   readonly job: Job;
   readonly log: Logger;
   readonly deps: ProcessDeps;
+  readonly t: AttemptTrace;
 }
 
 /** Dead-letter first, then the row: a crash in between leaves a duplicate dead letter, never a lost job. */
 async function deadLetter(
-  { d, job, log, deps }: JobCtx,
+  { d, job, log, deps, t }: JobCtx,
   reason: DeadLetterReason,
   failure: FailureInfo,
   processingMs: number | null,
@@ -228,27 +266,31 @@ async function deadLetter(
   await deps.bus.deadLetter(d, { reason, attempts: d.attempt, failure });
   try {
     if (neverRan) {
-      await deps.history.forceFail({
-        jobId: job.job_id,
-        tenantId: job.tenant_id,
-        ticketId: job.ticket_id,
-        error: failure.errorMessage,
-      });
+      await t.db('forceFail', () =>
+        deps.history.forceFail({
+          jobId: job.job_id,
+          tenantId: job.tenant_id,
+          ticketId: job.ticket_id,
+          error: failure.errorMessage,
+        }),
+      );
     } else {
-      await deps.history.fail({
-        jobId: job.job_id,
-        tenantId: job.tenant_id,
-        attempt: d.attempt,
-        error: failure.errorMessage,
-        processingMs,
-      });
+      await t.db('fail', () =>
+        deps.history.fail({
+          jobId: job.job_id,
+          tenantId: job.tenant_id,
+          attempt: d.attempt,
+          error: failure.errorMessage,
+          processingMs,
+        }),
+      );
     }
   } catch (err) {
     if (errorKind(err) === 'infrastructure') {
       log.error('dead-lettered; the history row will be written when Postgres is back', {
         error_message: errorMessage(err),
       });
-      return waitOut({ d, job, log, deps }, err, undefined, reason);
+      return waitOut({ d, job, log, deps, t }, err, undefined, reason);
     }
     // Refused for its data (e.g. the job_id belongs to another tenant): no retry can record it.
     log.error('dead-lettered; history refused the row', { error_message: errorMessage(err) });
@@ -266,14 +308,16 @@ async function deadLetter(
 
 /** A job already in the dead-letter queue whose row could not be written then: write it now. */
 async function recordDeadLetter(ctx: JobCtx, owed: NonNullable<Delivery['deadLettered']>): Promise<Outcome> {
-  const { d, job, log, deps } = ctx;
+  const { d, job, log, deps, t } = ctx;
   try {
-    await deps.history.forceFail({
-      jobId: job.job_id,
-      tenantId: job.tenant_id,
-      ticketId: job.ticket_id,
-      error: owed.errorMessage,
-    });
+    await t.db('forceFail', () =>
+      deps.history.forceFail({
+        jobId: job.job_id,
+        tenantId: job.tenant_id,
+        ticketId: job.ticket_id,
+        error: owed.errorMessage,
+      }),
+    );
   } catch (err) {
     if (errorKind(err) === 'infrastructure')
       return waitOut(ctx, err, undefined, owed.reason as DeadLetterReason);
@@ -285,19 +329,26 @@ async function recordDeadLetter(ctx: JobCtx, owed: NonNullable<Delivery['deadLet
 }
 
 /** An invalid message: straight to the dead-letter queue with one log line; the worker goes on. */
-async function poison(d: Delivery, err: ValidationError, deps: ProcessDeps): Promise<Outcome> {
+async function poison(
+  d: Delivery,
+  err: ValidationError,
+  deps: ProcessDeps,
+  t: AttemptTrace,
+): Promise<Outcome> {
   const failure = failureOf(err, deps.clock);
   await deps.bus.deadLetter(d, { reason: 'validation', attempts: d.attempt, failure });
   const { jobId, tenantId, ticketId } = err.partial;
   let recorded = false;
   if (jobId && tenantId) {
     try {
-      await deps.history.forceFail({
-        jobId,
-        tenantId,
-        ticketId: ticketId ?? null,
-        error: failure.errorMessage,
-      });
+      await t.db('forceFail', () =>
+        deps.history.forceFail({
+          jobId,
+          tenantId,
+          ticketId: ticketId ?? null,
+          error: failure.errorMessage,
+        }),
+      );
       recorded = true;
     } catch {
       // The message is safe in the dead-letter queue; the row is a convenience. Said on the line below.
@@ -307,6 +358,7 @@ async function poison(d: Delivery, err: ValidationError, deps: ProcessDeps): Pro
   deps.metrics.deadLetters.inc({ reason: 'validation' });
   deps.metrics.attempt('dead_lettered', tenantId);
   deps.log.warn('invalid job dead-lettered', {
+    ...t.fields,
     reason: 'validation',
     error_message: failure.errorMessage,
     ...(jobId ? { job_id: jobId } : {}),
@@ -327,11 +379,12 @@ async function deferConcurrent({ d, log, deps }: JobCtx): Promise<Outcome> {
 
 /** Postgres (or the worker itself) failed under the job: come back later at the same attempt. */
 async function waitOut(
-  { d, log, deps }: JobCtx,
+  { d, log, deps, t }: JobCtx,
   err: unknown,
   ms = waitOutMs(deps.retry, deps.random()),
   deadLettered?: DeadLetterReason,
 ): Promise<Outcome> {
+  t.fail(err);
   await deps.bus.delay(d, d.attempt, ms, undefined, deadLettered);
   d.ack();
   deps.metrics.waitOuts.inc();
@@ -347,6 +400,13 @@ function normalise(err: unknown): unknown {
       : new DeadlineError('attempt aborted at its soft deadline');
   }
   return err;
+}
+
+/** The first `max` characters of `text` (never half a surrogate pair), with "…" when cut. */
+export function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
 }
 
 function failureOf(err: unknown, clock: Clock): FailureInfo {

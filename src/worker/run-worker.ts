@@ -1,13 +1,19 @@
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { PgHistoryStore } from '../adapters/db/history-store';
 import { openOrm } from '../adapters/db/orm';
-import { systemClock } from '../domain/clock';
+import { backgroundClock, systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { enhancerFor } from '../pipeline';
 import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
 import { WorkerMetrics } from '../observability/metrics';
+import { LOOP_LAG_INTERVAL_MS, LoopLagMonitor } from '../observability/loop-lag';
+import { livenessReason } from '../observability/liveness';
 import { startHealthServer, type HealthServer } from '../observability/http-server';
+import { startTracing } from '../observability/tracing';
+import { names } from '../adapters/amqp/topology';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Worker } from './worker';
 import type { Outcome } from './process-delivery';
 
@@ -17,15 +23,23 @@ export interface RunningWorker {
   readonly http: HealthServer;
   /** Graceful stop: drain, then release everything in reverse order of acquisition. */
   stop(): Promise<void>;
-  /** Resolves when the worker has stopped, by `stop` or because the broker went away (rejects). */
+  /** Resolves when the worker has stopped. A lost broker is reconnected to, not a reason to stop. */
   readonly done: Promise<void>;
+}
+
+/** What tests, the demo and the benchmark may swap in. */
+export interface WorkerHooks {
+  readonly onOutcome?: (o: Outcome) => void;
+  readonly enhancer?: Enhancer;
+  /** Records spans into this exporter whatever OTEL_* says (tests, the benchmark's no-op exporter). */
+  readonly traceExporter?: SpanExporter;
 }
 
 /** The composition root of `enhancer worker`: every resource it opens registers its own release. */
 export async function runWorker(
   config: Config,
   log: Logger,
-  hooks: { onOutcome?: (o: Outcome) => void; enhancer?: Enhancer } = {},
+  hooks: WorkerHooks = {},
 ): Promise<RunningWorker> {
   const releasers: (() => Promise<void>)[] = [];
   const release = async () => {
@@ -33,24 +47,37 @@ export async function runWorker(
       await r().catch((err: unknown) => log.warn('release failed', { error_message: errorMessage(err) }));
     }
   };
-  let fail!: (e: Error) => void;
   let finish!: () => void;
-  const done = new Promise<void>((res, rej) => ((finish = res), (fail = rej)));
+  const done = new Promise<void>((res) => (finish = res));
   try {
-    const metrics = new WorkerMetrics();
+    // Loads the SDK only when an exporter is configured (or given); it starts while the broker
+    // connects. Released last of all, so the spans of the final drain are flushed.
+    const tracing = startTracing(config, { exporter: hooks.traceExporter });
+    tracing.catch(() => undefined);
+    releasers.push(async () => (await tracing.catch(() => undefined))?.shutdown());
+    const metrics = new WorkerMetrics(config.metricsMaxTenants);
+    const loopLag = new LoopLagMonitor({
+      clock: backgroundClock,
+      intervalMs: LOOP_LAG_INTERVAL_MS,
+      windowMs: config.health.lagWindowMs,
+      maxLagMs: config.health.maxLoopLagMs,
+    }).start();
+    releasers.push(() => Promise.resolve(loopLag.stop()));
     // The ORM opens while the worker connects to the broker: start-up pays for the slower, not both.
     // A worker that cannot reach Postgres at start exits (its pod restarts, visibly) instead of
     // taking jobs only to wait each one out.
-    const opening = openOrm({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax }).then(
-      async (orm) => {
-        const store = new PgHistoryStore(orm);
-        await store.ping().catch(async (err: unknown) => {
-          await orm.close(true);
-          throw err;
-        });
-        return store;
-      },
-    );
+    const opening = openOrm({
+      databaseUrl: config.databaseUrl,
+      poolMax: config.databasePoolMax,
+      warn: (message) => log.warn('postgres connection pool', { detail: message }),
+    }).then(async (orm) => {
+      const store = new PgHistoryStore(orm);
+      await store.ping().catch(async (err: unknown) => {
+        await orm.close(true);
+        throw err;
+      });
+      return store;
+    });
     // Awaited below with the broker start; until then, an early failure must not go unhandled.
     opening.catch(() => undefined);
     // Released last, after the worker stopped writing; a failed open has nothing to release.
@@ -59,19 +86,19 @@ export async function runWorker(
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
+        connectionName: `enhancer-worker ${config.log.pod ?? hostname()}`,
         queuePrefix: config.queuePrefix,
         concurrency: config.concurrency,
         deliveryLimit: config.deliveryLimit,
         suspectPollMs: config.suspectPollMs,
+        reconnect: config.reconnect,
+        log,
+        clock: systemClock,
+        random: Math.random,
         onOutcome: hooks.onOutcome,
-        onFatal: (err) => {
-          log.error('lost the broker; exiting so the pod restarts', { error_message: err.message });
-          void release().then(() => fail(err));
-        },
       },
-      async (bus, shutdown) => ({
+      async (shutdown) => ({
         history: await opening,
-        bus,
         enhancer,
         clock: systemClock,
         random: Math.random,
@@ -83,12 +110,20 @@ export async function runWorker(
         deliveryLimit: config.deliveryLimit,
         shutdown,
         running: new Set(),
+        logDescriptionChars: config.log.descriptionChars,
+        tracer: (await tracing).tracer,
+        queues: { fresh: names(config.queuePrefix).jobs, solo: names(config.queuePrefix).suspect },
       }),
     );
     const http = await startHealthServer({
       port: config.httpPort,
       registry: metrics.registry,
-      live: () => null,
+      live: () =>
+        livenessReason({
+          loopLag: () => loopLag.reason(),
+          abandonedRunning: () => metrics.abandonedStillRunning,
+          maxAbandoned: config.health.maxAbandoned,
+        }),
       ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
     });
     releasers.push(() => http.close());

@@ -1,24 +1,58 @@
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type GetMessage,
+} from 'amqplib';
+import { setMaxListeners } from 'node:events';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { toDelivery } from '../adapters/amqp/delivery';
 import { AmqpJobBus } from '../adapters/amqp/job-bus';
 import { assertTopology, describeTopology, names, type Names } from '../adapters/amqp/topology';
-import { setMaxListeners } from 'node:events';
+import type { Backoff } from '../config/schema';
+import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
+import { backoffMs } from '../domain/retry-policy';
+import { retryUntil } from '../lib/retry-until';
+import type { Logger } from '../observability/logger';
 import { processDelivery, type Outcome, type ProcessDeps } from './process-delivery';
 
-export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
+export type WorkerState = 'starting' | 'running' | 'reconnecting' | 'draining' | 'stopped';
 
 export interface WorkerOptions {
   readonly amqpUrl: string;
+  /** Shown by `rabbitmqctl list_connections client_properties` and the management UI. */
+  readonly connectionName: string;
   readonly queuePrefix: string;
   readonly concurrency: number;
   readonly deliveryLimit: number;
   readonly suspectPollMs: number;
-  /** Called once when the broker connection is lost while running (the process should exit). */
-  readonly onFatal: (err: Error) => void;
+  readonly reconnect: Backoff;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly random: () => number;
   /** Called after each delivery settles (tests and the demo count with it). */
   readonly onOutcome?: (outcome: Outcome) => void;
+}
+
+/** What processing needs besides the broker; the bus is bound to each connection in turn. */
+export type BaseDeps = Omit<ProcessDeps, 'bus'>;
+
+/**
+ * One broker connection and what hangs off it. A delivery settles and republishes only through the
+ * link it came on: once that link is gone the broker has requeued the message, so an ack would hit a
+ * stale delivery tag on the next channel and a republish would duplicate the job.
+ */
+interface Link {
+  readonly conn: ChannelModel;
+  ch?: Channel;
+  publishCh?: ConfirmChannel;
+  deps?: ProcessDeps;
+  consumerTag?: string;
+  open: boolean;
+  /** message ids delivered on this link and not yet settled, with how many copies. */
+  readonly holding: Map<string, number>;
 }
 
 /**
@@ -27,53 +61,49 @@ export interface WorkerOptions {
  * delivery: so redelivered jobs are moved to the suspect queue, and the worker runs those one at a
  * time with nothing else in hand (consumer cancelled, in-flight jobs drained). A crashing job then
  * only ever takes itself down, and its own redelivery count ends it in the dead-letter queue.
+ *
+ * When the connection or a channel drops, the worker reconnects with capped, jittered backoff until it
+ * succeeds or is stopped, declares the topology again and resumes. Jobs it was holding when the link
+ * dropped are not suspects when they come back: this process is alive, so they did not kill it.
  */
 export class Worker {
   state: WorkerState = 'starting';
-  private conn?: ChannelModel;
-  private ch?: Channel;
-  private channelOpen = false;
-  private consumerTag?: string;
+  private link?: Link;
+  private consuming = false;
   /** The running solo round, if any. */
   private soloRun?: Promise<void>;
   private poll?: NodeJS.Timeout;
+  private reconnecting?: Promise<void>;
   private readonly inflight = new Set<Promise<void>>();
   private readonly n: Names;
+  /** Aborts running attempts when shutdown runs out of grace. */
   private readonly shutdown = abortController();
-  private deps?: ProcessDeps;
+  /** Ends a reconnect loop when the worker stops. */
+  private readonly stopping = new AbortController();
+  /** Held by a link that dropped: their redeliveries are trusted once each. */
+  private ownRedeliveries = new Set<string>();
+  private base?: BaseDeps;
 
   constructor(
     private readonly opts: WorkerOptions,
     /** May wait for resources opened alongside the broker connection (the ORM). */
-    private readonly makeDeps: (bus: AmqpJobBus, shutdown: AbortSignal) => ProcessDeps | Promise<ProcessDeps>,
+    private readonly makeDeps: (shutdown: AbortSignal) => BaseDeps | Promise<BaseDeps>,
   ) {
     this.n = names(opts.queuePrefix);
   }
 
   async start(): Promise<void> {
-    const conn = await amqp.connect(this.opts.amqpUrl, {
-      clientProperties: { connection_name: 'enhancer-worker' },
-    });
-    this.conn = conn;
-    conn.on('error', () => undefined); // 'close' follows with the error
-    conn.on('close', (err?: Error) => this.lost(err ?? new Error('connection closed')));
-    const publishCh = await conn.createConfirmChannel();
-    publishCh.on('error', () => undefined);
-    const ch = await conn.createChannel();
-    ch.on('error', () => undefined);
-    ch.on('close', () => {
-      this.channelOpen = false;
-    });
-    this.ch = ch;
-    this.channelOpen = true;
-    await assertTopology(conn, describeTopology(this.opts.queuePrefix, this.opts.deliveryLimit));
-    await ch.prefetch(this.opts.concurrency);
-    this.deps = await this.makeDeps(
-      new AmqpJobBus(new ConfirmPublisher(publishCh), this.n),
-      this.shutdown.signal,
-    );
+    const link = await this.open();
+    try {
+      this.base = await this.makeDeps(this.shutdown.signal);
+    } catch (err) {
+      await this.closeLink(link);
+      throw err;
+    }
+    if (!link.open) throw new Error('the broker connection closed during start-up');
+    this.install(link);
     this.state = 'running';
-    await this.consume();
+    await this.resume();
     this.poll = setInterval(() => void this.checkSuspects(), this.opts.suspectPollMs);
     this.poll.unref();
     void this.checkSuspects(); // a crash may have left some
@@ -81,9 +111,10 @@ export class Worker {
 
   /** Null when ready to take jobs, else why not. */
   notReadyReason(): string | null {
+    if (this.state === 'reconnecting') return 'AMQP connection lost; reconnecting';
     if (this.state !== 'running') return `worker is ${this.state}`;
-    if (!this.channelOpen) return 'AMQP channel closed';
-    if (!this.consumerTag && !this.soloRun) return 'not consuming';
+    if (!this.link?.open) return 'AMQP channel closed';
+    if (!this.link.consumerTag && !this.soloRun) return 'not consuming';
     return null;
   }
 
@@ -95,71 +126,174 @@ export class Worker {
   async stop(graceMs: number, forceMs = 5_000): Promise<void> {
     if (this.state === 'stopped' || this.state === 'draining') return;
     this.state = 'draining';
+    this.stopping.abort();
     if (this.poll) clearInterval(this.poll);
     await this.cancelConsumer();
     if (!(await this.settled(graceMs))) {
       this.shutdown.abort();
       await this.settled(forceMs);
     }
-    await this.close();
+    await this.reconnecting;
+    const link = this.link;
+    this.link = undefined;
+    if (link) await this.closeLink(link);
     this.state = 'stopped';
   }
 
-  private async close(): Promise<void> {
-    const conn = this.conn;
-    this.conn = undefined;
-    if (!conn) return;
-    conn.removeAllListeners('close');
-    conn.on('close', () => undefined);
+  /** Connects, opens both channels and declares the topology; nothing is consumed yet. */
+  private async open(): Promise<Link> {
+    const conn = await amqp.connect(this.opts.amqpUrl, {
+      clientProperties: { connection_name: this.opts.connectionName },
+    });
+    const link: Link = { conn, open: true, holding: new Map() };
+    conn.on('error', () => undefined); // 'close' follows with the error
+    conn.on('close', (err?: Error) => this.lost(link, err ?? new Error('connection closed')));
+    try {
+      const publishCh = await conn.createConfirmChannel();
+      publishCh.on('error', () => undefined);
+      publishCh.on('close', () => this.lost(link, new Error('AMQP publish channel closed')));
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      ch.on('close', () => this.lost(link, new Error('AMQP channel closed')));
+      await assertTopology(conn, describeTopology(this.opts.queuePrefix, this.opts.deliveryLimit));
+      await ch.prefetch(this.opts.concurrency);
+      link.ch = ch;
+      link.publishCh = publishCh;
+      return link;
+    } catch (err) {
+      await this.closeLink(link);
+      throw err;
+    }
+  }
+
+  private install(link: Link): void {
+    link.deps = { ...this.base!, bus: new AmqpJobBus(new ConfirmPublisher(link.publishCh!), this.n) };
+    this.link = link;
+  }
+
+  private async closeLink(link: Link): Promise<void> {
+    const wasOpen = link.open;
+    link.open = false;
     try {
       // Channel first: its close-ok comes after the broker took our acks.
-      if (this.channelOpen) await this.ch?.close();
-      await conn.close();
+      if (wasOpen && link.ch) await link.ch.close();
+      await link.conn.close();
     } catch {
       // Already closed.
     }
   }
 
-  private async consume(): Promise<void> {
-    const ch = this.ch!;
-    const { consumerTag } = await ch.consume(this.n.jobs, (msg) => this.onMessage(ch, msg), { noAck: false });
-    this.consumerTag = consumerTag;
-    // Shutdown began while the consumer was being registered: it must not take new jobs.
-    if (this.state !== 'running') await this.cancelConsumer();
+  /** A connection or channel of `link` went away (or the broker cancelled our consumer). */
+  private lost(link: Link, err: Error): void {
+    if (!link.open) return;
+    link.open = false;
+    link.consumerTag = undefined;
+    void link.conn.close().catch(() => undefined); // a channel died, the connection may live on
+    if (this.link !== link) return;
+    this.ownRedeliveries = new Set(link.holding.keys());
+    if (this.state !== 'running') return;
+    this.state = 'reconnecting';
+    this.opts.log.warn('lost the broker connection; reconnecting', {
+      error_message: err.message,
+      jobs_held: link.holding.size,
+    });
+    this.reconnecting = this.reconnect().finally(() => {
+      this.reconnecting = undefined;
+    });
   }
 
-  private onMessage(ch: Channel, msg: ConsumeMessage | null): void {
-    if (!msg) {
-      this.lost(new Error(`consumer cancelled by the broker (queue ${this.n.jobs} deleted?)`));
+  private async reconnect(): Promise<void> {
+    const since = this.opts.clock.now();
+    const link = await retryUntil(
+      async () => {
+        const l = await this.open();
+        if (!l.open) throw new Error('the connection closed while it was being set up');
+        return l;
+      },
+      {
+        clock: this.opts.clock,
+        signal: this.stopping.signal,
+        delayMs: (n) => backoffMs(n, this.opts.reconnect, this.opts.random()),
+        onFailure: (err, n, next) =>
+          this.opts.log.warn('broker reconnect failed', {
+            tries: n,
+            error_message: errorMessage(err),
+            next_delay_ms: next,
+          }),
+      },
+    );
+    if (!link) return;
+    if (this.state !== 'reconnecting') {
+      await this.closeLink(link);
       return;
     }
+    this.install(link);
+    this.state = 'running';
+    this.opts.log.info('reconnected to the broker', { outage_ms: this.opts.clock.now() - since });
+    await this.resume();
+    void this.checkSuspects();
+  }
+
+  /** Consume fresh jobs unless already doing so, running suspects, or not running. */
+  private async resume(): Promise<void> {
+    const link = this.link;
+    if (this.state !== 'running' || this.soloRun || this.consuming || !link?.open || link.consumerTag) return;
+    this.consuming = true;
+    try {
+      const { consumerTag } = await link.ch!.consume(this.n.jobs, (msg) => this.onMessage(link, msg), {
+        noAck: false,
+      });
+      if (link.open) link.consumerTag = consumerTag;
+    } catch (err) {
+      this.lost(link, err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.consuming = false;
+    }
+    // Shutdown or a solo round began while the consumer was being registered: no new jobs.
+    if (this.state !== 'running' || this.soloRun) await this.cancelConsumer();
+  }
+
+  private onMessage(link: Link, msg: ConsumeMessage | null): void {
+    if (!msg) {
+      this.lost(link, new Error(`consumer cancelled by the broker (queue ${this.n.jobs} deleted?)`));
+      return;
+    }
+    const d = toDelivery(link.ch!, msg, () => link.open);
+    const id = d.messageId;
+    const ours = d.redelivered && id !== undefined && this.ownRedeliveries.delete(id);
+    if (id !== undefined) link.holding.set(id, (link.holding.get(id) ?? 0) + 1);
     this.track(
-      processDelivery(
-        toDelivery(ch, msg, () => this.channelOpen && this.ch === ch),
-        this.deps!,
-        'fresh',
-      ).then((outcome) => {
-        this.opts.onOutcome?.(outcome);
-        if (outcome === 'quarantined') void this.enterSolo();
-      }),
+      processDelivery(d, link.deps!, ours ? 'solo' : 'fresh')
+        .then((outcome) => {
+          this.opts.onOutcome?.(outcome);
+          if (outcome === 'quarantined') void this.enterSolo();
+        })
+        .finally(() => {
+          if (id === undefined) return;
+          const left = (link.holding.get(id) ?? 1) - 1;
+          if (left > 0) link.holding.set(id, left);
+          else link.holding.delete(id);
+        }),
     );
   }
 
   private track(p: Promise<void>): void {
     const t = p.catch((err: unknown) =>
-      this.deps?.log.error('delivery handler failed', { error_message: errorMessage(err) }),
+      this.opts.log.error('delivery handler failed', { error_message: errorMessage(err) }),
     );
     this.inflight.add(t);
     void t.finally(() => this.inflight.delete(t));
   }
 
   private async checkSuspects(): Promise<void> {
-    if (this.state !== 'running' || this.soloRun || !this.channelOpen) return;
+    const link = this.link;
+    if (this.state !== 'running' || this.soloRun || !link?.open) return;
     try {
-      const { messageCount } = await this.ch!.checkQueue(this.n.suspect);
+      const { messageCount } = await link.ch!.checkQueue(this.n.suspect);
       if (messageCount > 0) await this.enterSolo();
     } catch (err) {
-      this.deps?.log.warn('could not check the suspect queue', { error_message: errorMessage(err) });
+      if (link.open)
+        this.opts.log.warn('could not check the suspect queue', { error_message: errorMessage(err) });
     }
   }
 
@@ -169,38 +303,44 @@ export class Worker {
     if (this.soloRun || this.state !== 'running') return this.soloRun ?? Promise.resolve();
     this.soloRun = this.runSuspects().finally(() => {
       this.soloRun = undefined;
+      void this.resume();
     });
     return this.soloRun;
   }
 
   private async runSuspects(): Promise<void> {
+    let link: Link | undefined;
     try {
       await this.cancelConsumer();
       await Promise.all([...this.inflight]);
       // Bounded, so a stream of suspects cannot starve fresh jobs.
       for (let i = 0; i < Math.max(8, this.opts.concurrency) && this.state === 'running'; i++) {
-        const ch = this.ch!;
-        const msg: GetMessage | false = await ch.get(this.n.suspect, { noAck: false });
-        if (!msg) break;
+        // Read each time: the link may have been replaced by a reconnect while we waited.
+        const current = (link = this.link);
+        if (!current?.open) return;
+        const msg: GetMessage | false = await current.ch!.get(this.n.suspect, { noAck: false });
+        if (!msg) return;
         const outcome = await processDelivery(
-          toDelivery(ch, msg, () => this.channelOpen && this.ch === ch),
-          this.deps!,
+          toDelivery(current.ch!, msg, () => current.open),
+          current.deps!,
           'solo',
         );
         this.opts.onOutcome?.(outcome);
       }
-      if (this.state === 'running' && this.channelOpen) await this.consume();
     } catch (err) {
-      if (this.state !== 'running') return;
-      this.deps?.log.error('running suspects failed', { error_message: errorMessage(err) });
-      this.lost(err instanceof Error ? err : new Error(String(err)));
+      // A dropped link is the reconnect's business; anything else drops it so we start clean.
+      if (this.state !== 'running' || !link?.open) return;
+      this.opts.log.error('running suspects failed', { error_message: errorMessage(err) });
+      this.lost(link, err instanceof Error ? err : new Error(String(err)));
     }
   }
 
   private async cancelConsumer(): Promise<void> {
-    const tag = this.consumerTag;
-    this.consumerTag = undefined;
-    if (tag && this.channelOpen) await this.ch!.cancel(tag).catch(() => undefined);
+    const link = this.link;
+    const tag = link?.consumerTag;
+    if (!link || !tag) return;
+    link.consumerTag = undefined;
+    if (link.open) await link.ch!.cancel(tag).catch(() => undefined);
   }
 
   /** Resolves true once nothing is in flight, false if `ms` passed first. */
@@ -215,14 +355,6 @@ export class Worker {
     const result = await Promise.race([idle, timeout]);
     clearTimeout(timer);
     return result;
-  }
-
-  private lost(err: Error): void {
-    if (this.state !== 'running') return;
-    this.channelOpen = false;
-    this.state = 'stopped';
-    if (this.poll) clearInterval(this.poll);
-    this.opts.onFatal(err);
   }
 }
 

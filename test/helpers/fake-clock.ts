@@ -8,7 +8,8 @@ interface Scheduled {
 
 /**
  * A Clock that only moves when told. `advance(ms)` fires every timer that falls due on the way, in
- * due-time order (ties in the order they were set), with `now()` equal to each timer's due time.
+ * due-time order (ties in the order they were set), with `now()` equal to each timer's due time (or
+ * later, for a timer overdue after `block`).
  */
 export class FakeClock implements Clock {
   private current: number;
@@ -42,10 +43,19 @@ export class FakeClock implements Clock {
       const next = this.nextDue(target);
       if (!next) break;
       this.timers = this.timers.filter((t) => t !== next);
-      this.current = next.at;
+      this.current = Math.max(this.current, next.at);
       next.fn();
     }
     this.current = target;
+  }
+
+  /**
+   * Moves time forward by `ms` without firing anything, as a handler that holds the event loop
+   * would; the next `advance` fires the overdue timers late, at the time it is called.
+   */
+  block(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`cannot block for ${ms} ms`);
+    this.current += ms;
   }
 
   /** Timers set and neither fired nor cleared. */

@@ -1,3 +1,4 @@
+import { trace, type Tracer } from '@opentelemetry/api';
 import type { RetryPolicy } from '../../src/config/schema';
 import { WorkerMetrics } from '../../src/observability/metrics';
 import { processDelivery, type Outcome, type ProcessDeps } from '../../src/worker/process-delivery';
@@ -36,7 +37,7 @@ export interface World {
   run(d: Delivery, mode?: 'fresh' | 'solo'): Promise<Outcome>;
 }
 
-export function world(opts: { random?: number } = {}): World {
+export function world(opts: { random?: number; logDescriptionChars?: number; tracer?: Tracer } = {}): World {
   const events: EventLog = [];
   const history = new FakeHistory(events);
   const bus = new FakeBus(events);
@@ -59,6 +60,10 @@ export function world(opts: { random?: number } = {}): World {
     deliveryLimit: DELIVERY_LIMIT,
     shutdown: shutdown.signal,
     running: new Set(),
+    logDescriptionChars: opts.logDescriptionChars ?? 0,
+    // No SDK here: the API's non-recording spans, unless a test passes a recording tracer.
+    tracer: opts.tracer ?? trace.getTracer('test'),
+    queues: { fresh: 'p.jobs', solo: 'p.suspect' },
   };
   return {
     events,

@@ -1,5 +1,7 @@
+import { SpanKind, context, trace, type Tracer } from '@opentelemetry/api';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Job } from '../../domain/job';
+import { TRACER_NAME, inSpan, injectTraceContext } from '../../observability/tracing';
 import { ConfirmPublisher, jobProperties } from './confirm-publisher';
 import { H } from './headers';
 import { JOB_ROUTING_KEY, assertTopology, describeTopology, names, type Names } from './topology';
@@ -9,6 +11,7 @@ export interface Producer {
   readonly names: Names;
   readonly publisher: ConfirmPublisher;
   readonly connection: ChannelModel;
+  /** In an `enhancement.enqueue` PRODUCER span, whose context travels as the `traceparent` header. */
   publishJob(job: Job, headers?: Record<string, unknown>): Promise<void>;
   /** Any bytes, as a producer with a bug might send them (demo and tests of poison handling). */
   publishRaw(body: Buffer, headers?: Record<string, unknown>): Promise<void>;
@@ -19,6 +22,8 @@ export async function openProducer(opts: {
   amqpUrl: string;
   queuePrefix: string;
   deliveryLimit: number;
+  /** The global tracer (the SDK's, once started) when not given. */
+  tracer?: Tracer;
 }): Promise<Producer> {
   const connection = await amqp.connect(opts.amqpUrl, {
     clientProperties: { connection_name: 'enhancer-producer' },
@@ -30,13 +35,34 @@ export async function openProducer(opts: {
     await assertTopology(connection, describeTopology(opts.queuePrefix, opts.deliveryLimit));
     const publisher = new ConfirmPublisher(ch);
     const n = names(opts.queuePrefix);
+    const tracer = opts.tracer ?? trace.getTracer(TRACER_NAME);
     const publishRaw = (body: Buffer, headers: Record<string, unknown> = {}, id?: string) =>
       publisher.publish(n.exchange, JOB_ROUTING_KEY, body, jobProperties(id, { [H.attempt]: 1, ...headers }));
+    const publishJob = (job: Job, headers: Record<string, unknown> = {}) =>
+      inSpan(
+        tracer,
+        'enhancement.enqueue',
+        context.active(),
+        (ctx) =>
+          publishRaw(Buffer.from(JSON.stringify(job)), injectTraceContext(ctx, { ...headers }), job.job_id),
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': n.exchange,
+            'messaging.rabbitmq.destination.routing_key': JOB_ROUTING_KEY,
+            'messaging.message.id': job.job_id,
+            'enhancement.job_id': job.job_id,
+            'enhancement.tenant_id': job.tenant_id,
+          },
+        },
+      );
     return {
       names: n,
       publisher,
       connection,
-      publishJob: (job, headers) => publishRaw(Buffer.from(JSON.stringify(job)), headers, job.job_id),
+      publishJob,
       publishRaw: (body, headers) => publishRaw(body, headers),
       close: async () => {
         await ch.close().catch(() => undefined);

@@ -8,6 +8,8 @@ export interface OrmOptions {
   readonly ensureDatabase?: boolean;
   /** Where MikroORM's own messages go; dropped by default (we report what matters ourselves). */
   readonly logger?: (message: string) => void;
+  /** Where the connection pool's warnings go (dropped by default); never the console, whose lines are not JSON. */
+  readonly warn?: (message: string) => void;
 }
 
 export function ormOptions(opts: OrmOptions): Options {
@@ -17,12 +19,20 @@ export function ormOptions(opts: OrmOptions): Options {
     ensureDatabase: opts.ensureDatabase ?? false,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
-    driverOptions: { connection: { application_name: 'enhancer' } },
+    driverOptions: {
+      connection: { application_name: 'enhancer' },
+      log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
+    },
     debug: false,
     colors: false,
     logger: opts.logger ?? (() => undefined),
   };
 }
+
+const drop =
+  (to?: (message: string) => void) =>
+  (message: unknown): void =>
+    to?.(String(message));
 
 export function openOrm(opts: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormOptions(opts));

@@ -23,11 +23,15 @@ describe('loadConfig', () => {
       softTimeoutMs: 100_000,
       hardTimeoutMs: 120_000,
       retry: { maxRetries: 3, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0.2 },
+      reconnect: { baseMs: 500, maxDelayMs: 30_000, jitter: 0.5 },
       suspectPollMs: 1_000,
       shutdownGraceMs: 130_000,
       pipeline: 'placeholder',
-      log: { level: 'info', format: 'json', pod: undefined },
+      log: { level: 'info', format: 'json', pod: undefined, descriptionChars: 0 },
       httpPort: 8080,
+      health: { maxLoopLagMs: 10_000, lagWindowMs: 30_000, maxAbandoned: 4 },
+      metricsMaxTenants: 1_000,
+      tracing: { serviceName: 'enhancer', sdkDisabled: false, exporters: [] },
     });
   });
 
@@ -47,16 +51,30 @@ describe('loadConfig', () => {
     expect(config.concurrency).toBe(16);
     expect(config.retry).toEqual({ maxRetries: 0, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0.5 });
     expect(config.queuePrefix).toBe('stage_1.jobs-x');
-    expect(config.log).toEqual({ level: 'debug', format: 'json', pod: 'enhancer-7f9c' });
+    expect(config.log).toEqual({ level: 'debug', format: 'json', pod: 'enhancer-7f9c', descriptionChars: 0 });
     expect(config.softTimeoutMs).toBe(5000);
     expect(config.hardTimeoutMs).toBe(5000);
+  });
+
+  it('reads the logging, liveness and metrics bounds', () => {
+    const config = loadConfig({
+      LOG_DESCRIPTION_CHARS: '80',
+      HEALTH_MAX_LOOP_LAG_MS: '2000',
+      HEALTH_LAG_WINDOW_MS: '5000',
+      HEALTH_MAX_ABANDONED: '0',
+      METRICS_MAX_TENANTS: '50',
+    });
+    expect(config.log.descriptionChars).toBe(80);
+    expect(config.health).toEqual({ maxLoopLagMs: 2_000, lagWindowMs: 5_000, maxAbandoned: 0 });
+    expect(Object.isFrozen(config.health)).toBe(true);
+    expect(config.metricsMaxTenants).toBe(50);
   });
 
   it('treats empty strings as unset', () => {
     const config = loadConfig({ WORKER_CONCURRENCY: '', AMQP_URL: '', LOG_LEVEL: '', POD_NAME: '' });
     expect(config.concurrency).toBe(8);
     expect(config.amqpUrl).toBe('amqp://guest:guest@127.0.0.1:5672');
-    expect(config.log).toEqual({ level: 'info', format: 'json', pod: undefined });
+    expect(config.log).toEqual({ level: 'info', format: 'json', pod: undefined, descriptionChars: 0 });
   });
 
   it('ignores variables it does not know', () => {
@@ -88,6 +106,15 @@ describe('loadConfig', () => {
     ['HTTP_PORT', { HTTP_PORT: '65536' }],
     ['RETRY_MAX_DELAY_MS', { RETRY_MAX_DELAY_MS: String(2 ** 24) }],
     ['ENHANCER_PIPELINE', { ENHANCER_PIPELINE: 'gpt' }],
+    ['LOG_DESCRIPTION_CHARS', { LOG_DESCRIPTION_CHARS: '-1' }],
+    ['LOG_DESCRIPTION_CHARS', { LOG_DESCRIPTION_CHARS: 'all' }],
+    ['HEALTH_MAX_LOOP_LAG_MS', { HEALTH_MAX_LOOP_LAG_MS: '0' }],
+    ['HEALTH_MAX_LOOP_LAG_MS', { HEALTH_MAX_LOOP_LAG_MS: '10s' }],
+    ['HEALTH_LAG_WINDOW_MS', { HEALTH_LAG_WINDOW_MS: '999' }],
+    ['HEALTH_MAX_ABANDONED', { HEALTH_MAX_ABANDONED: '-1' }],
+    ['HEALTH_MAX_ABANDONED', { HEALTH_MAX_ABANDONED: '2.5' }],
+    ['METRICS_MAX_TENANTS', { METRICS_MAX_TENANTS: 'many' }],
+    ['METRICS_MAX_TENANTS', { METRICS_MAX_TENANTS: '100001' }],
   ])('names %s in the ConfigError for %j', (variable, env) => {
     const err = configErrorOf(env);
     expect(err.message).toMatch(new RegExp(`^invalid ${variable}=`));

@@ -41,7 +41,14 @@ describe('decodeJob accepts', () => {
   });
 
   it('a job with trace_id and a full simulate object', () => {
-    const simulate = { fail_times: 2, sleep_ms: 10, ignore_abort: true, crash: false, error: 'permanent' };
+    const simulate = {
+      fail_times: 2,
+      sleep_ms: 10,
+      block_ms: 5,
+      ignore_abort: true,
+      crash: false,
+      error: 'permanent',
+    };
     const job = decodeJob(encode(jobData({ trace_id: 'trace-1', simulate })));
     expect(job.trace_id).toBe('trace-1');
     expect(job.simulate).toEqual(simulate);
@@ -122,6 +129,7 @@ describe('decodeJob rejects', () => {
     ['an unknown key', { explode: true }, 'simulate'],
     ['negative fail_times', { fail_times: -1 }, 'simulate.fail_times'],
     ['fractional sleep_ms', { sleep_ms: 1.5 }, 'simulate.sleep_ms'],
+    ['negative block_ms', { block_ms: -1 }, 'simulate.block_ms'],
     ['an unknown error kind', { error: 'fatal' }, 'simulate.error'],
   ])('simulate with %s', (_what, simulate, where) => {
     expect(rejectionOf(encode(jobData({ simulate }))).message).toMatch(new RegExp(`^${where}: `));
@@ -146,6 +154,21 @@ describe('decodeJob rejects', () => {
     const err = rejectionOf(Buffer.from(text));
     expect(err.message).toMatch(/^body is not JSON: /);
     expect(err.partial).toEqual({});
+  });
+
+  it.each([
+    ['not JSON', 'secret words'],
+    ['JSON with a bare word', '{"description":secret words}'],
+    ['JSON with trailing text', '{"description":"secret words"} x'],
+    [
+      'JSON that fails the schema',
+      JSON.stringify(jobData({ description: 'secret words', priority: 'secret' })),
+    ],
+    ['JSON with a wrong type', JSON.stringify(jobData({ timestamp: 'secret words' }))],
+  ])('never quotes the input in its message (it may hold a description): %s', (_what, text) => {
+    const err = rejectionOf(Buffer.from(text));
+    expect(err.message).toMatch(/^[a-z]+(?: is not JSON)?: \S/);
+    expect(err.message).not.toContain('secret');
   });
 
   it.each([

@@ -44,7 +44,23 @@ describe('FakeClock (the test double the other tests rely on)', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('block moves time without firing; the next advance fires overdue timers late, in order', () => {
+    const clock = new FakeClock();
+    const fired: string[] = [];
+    clock.setTimer(() => fired.push(`a@${clock.now()}`), 10);
+    clock.setTimer(() => fired.push(`b@${clock.now()}`), 20);
+    clock.setTimer(() => fired.push(`c@${clock.now()}`), 80);
+    clock.block(50);
+    expect(fired).toEqual([]);
+    expect(clock.now()).toBe(50);
+    clock.advance(0);
+    expect(fired).toEqual(['a@50', 'b@50']);
+    clock.advance(30);
+    expect(fired).toEqual(['a@50', 'b@50', 'c@80']);
+  });
+
   it('refuses to go back in time', () => {
     expect(() => new FakeClock().advance(-1)).toThrow(RangeError);
+    expect(() => new FakeClock().block(-1)).toThrow(RangeError);
   });
 });

@@ -27,6 +27,16 @@ describe('WorkerMetrics', () => {
     expect(m.tenant(undefined)).toBe('unknown');
   });
 
+  it('counts abandoned handlers in the gauge and as a plain number for the liveness probe', async () => {
+    const m = new WorkerMetrics(1000, false);
+    m.attemptAbandoned();
+    m.attemptAbandoned();
+    m.abandonedSettled();
+    expect(m.abandonedStillRunning).toBe(1);
+    expect(await metricValue(m.abandonedRunning)).toBe(1);
+    expect(await metricValue(m.abandoned)).toBe(2);
+  });
+
   it('owns its registry: two instances do not share numbers or the global registry', async () => {
     const one = new WorkerMetrics(1000, false);
     const two = new WorkerMetrics(1000, false);

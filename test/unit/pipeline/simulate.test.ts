@@ -16,6 +16,9 @@ function effects(): SimulateEffects & { readonly calls: string[] } {
       calls.push(`sleep ${ms} ${signal ? 'abortable' : 'ignoring abort'}`);
       return Promise.resolve();
     },
+    block: (ms) => {
+      calls.push(`block ${ms}`);
+    },
     crash: () => {
       calls.push('crash');
       throw new CrashCalled('crash');
@@ -75,9 +78,16 @@ describe('simulateEnhancer', () => {
     expect(fx.calls).toEqual(['sleep 50 abortable', 'sleep 70 ignoring abort']);
   });
 
+  it('blocks the event loop before sleeping and failing, whatever the signal', async () => {
+    const fx = effects();
+    const err = await rejection(run({ block_ms: 2500, sleep_ms: 50, fail_times: 1 }, 1, fx));
+    expect(err.name).toBe('TransientError');
+    expect(fx.calls).toEqual(['block 2500', 'sleep 50 abortable']);
+  });
+
   it('crashes before anything else', async () => {
     const fx = effects();
-    const err = await rejection(run({ crash: true, sleep_ms: 50 }, 1, fx));
+    const err = await rejection(run({ crash: true, block_ms: 10, sleep_ms: 50 }, 1, fx));
     expect(err.name).toBe('CrashCalled');
     expect(fx.calls).toEqual(['crash']);
   });

@@ -123,10 +123,12 @@ describe('processDelivery: a failed attempt with retries left', () => {
     ]);
     expect(await metricValue(w.metrics.abandoned)).toBe(1);
     expect(await metricValue(w.metrics.abandonedRunning)).toBe(1);
+    expect(w.metrics.abandonedStillRunning).toBe(1);
 
     finish!();
     await flushMicrotasks();
     expect(await metricValue(w.metrics.abandonedRunning)).toBe(0);
+    expect(w.metrics.abandonedStillRunning).toBe(0);
     expect(w.history.completions).toEqual([]);
     expect(d.acks).toBe(1);
   });

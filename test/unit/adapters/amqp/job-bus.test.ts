@@ -139,4 +139,22 @@ describe('AmqpJobBus', () => {
       ['', 'p.suspect', { [H.attempt]: 2, [H.redeliveries]: 3 }],
     ]);
   });
+
+  it("every republish carries the producer's traceparent and tracestate, so later attempts join its trace", async () => {
+    const { published, publisher } = recordingPublisher();
+    const trace = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'acme=1',
+    };
+    const d = fakeDelivery([], { body, headers: { ...brokerHeaders, ...trace, [H.attempt]: 1 } });
+    const bus = new AmqpJobBus(publisher, n);
+
+    await bus.delay(d, 2, 1_000, failure);
+    await bus.delay(d, 1, 1_000);
+    await bus.quarantine(d);
+    await bus.deadLetter(d, { reason: 'permanent', attempts: 1, failure });
+
+    expect(published).toHaveLength(4);
+    for (const p of published) expect(p.options.headers).toMatchObject(trace);
+  });
 });

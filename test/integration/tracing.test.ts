@@ -1,0 +1,108 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
+import { recordingEnhancer } from '../helpers/live-jobs';
+import { RecordingLogger } from '../helpers/fakes';
+import { KeepingSpanExporter, childrenOf, onlySpan, spansNamed } from '../helpers/spans';
+import { enqueue } from '../../src/cli/enqueue';
+import type { Enhancer } from '../../src/pipeline/enhancer';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
+
+describe('traces against real RabbitMQ and Postgres', () => {
+  let t: TestEnv;
+  let worker: RunningWorker;
+  // The worker starts the SDK with this exporter; it registers globally in this jest worker process,
+  // so the producer spans `enqueue` makes land here too.
+  const exporter = new KeepingSpanExporter();
+  const log = new RecordingLogger();
+  const inner = recordingEnhancer();
+  /** The span a pipeline sees as active, by attempt: its own spans would nest under it. */
+  const activeInPipeline = new Map<number, string | undefined>();
+  const enhancer: Enhancer = {
+    name: 'traced',
+    enhance: (job, ctx) => {
+      activeInPipeline.set(ctx.attempt, trace.getActiveSpan()?.spanContext().spanId);
+      return inner.enhance(job, ctx);
+    },
+  };
+
+  beforeAll(async () => {
+    t = await createTestEnv('tracing');
+    worker = await runWorker(t.config(), log, { enhancer, traceExporter: exporter });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.teardown();
+  });
+
+  it("the consumer span of every attempt is a child of the producer's span", async () => {
+    const ids: string[] = [];
+    // `enhancer enqueue`'s own code, called inside a caller's span: the producer span continues it.
+    const caller = await trace.getTracer('test').startActiveSpan('incoming ticket', async (span) => {
+      await enqueue(
+        ['--tenant-id', 'acme', '--ticket-id', 'T-traced', '--simulate', '{"fail_times":1}'],
+        t.config(),
+        (id) => ids.push(id),
+      );
+      span.end();
+      return span.spanContext();
+    });
+    const jobId = ids[0]!;
+    await waitFor('the job to complete on its second attempt', async () => {
+      const rows = await t.query<{ status: string }>(
+        'select status from enhancement_history where job_id = $1',
+        [jobId],
+      );
+      return rows[0]?.status === 'completed';
+    });
+    await worker.stop(); // flushes the spans
+
+    const spans = exporter.getFinishedSpans();
+    const producer = onlySpan(spans, 'enhancement.enqueue');
+    expect(producer.kind).toBe(SpanKind.PRODUCER);
+    expect(producer.attributes['enhancement.job_id']).toBe(jobId);
+    expect(producer.spanContext().traceId).toBe(caller.traceId);
+    expect(producer.parentSpanContext?.spanId).toBe(caller.spanId);
+
+    const attempts = spansNamed(spans, 'enhancement.process').sort(
+      (a, b) => Number(a.attributes['enhancement.attempt']) - Number(b.attributes['enhancement.attempt']),
+    );
+    expect(
+      attempts.map((s) => [s.attributes['enhancement.attempt'], s.attributes['enhancement.outcome']]),
+    ).toEqual([
+      [1, 'retried'],
+      [2, 'completed'],
+    ]);
+    for (const consumer of attempts) {
+      expect(consumer.kind).toBe(SpanKind.CONSUMER);
+      expect(consumer.spanContext().traceId).toBe(producer.spanContext().traceId);
+      expect(consumer.parentSpanContext?.spanId).toBe(producer.spanContext().spanId);
+      expect(consumer.attributes['messaging.destination.name']).toBe(t.names.jobs);
+    }
+    const [first, second] = attempts as [ReadableSpan, ReadableSpan];
+    expect(first.status.code).toBe(SpanStatusCode.ERROR);
+    expect(childrenOf(spans, first)).toEqual(['db claim', 'enhancement.pipeline', 'db retry']);
+    expect(second.status.code).toBe(SpanStatusCode.UNSET);
+    expect(childrenOf(spans, second)).toEqual(['db claim', 'enhancement.pipeline', 'db complete']);
+
+    // The pipeline ran with its span active, so spans it makes itself would nest under it.
+    const pipelineOf = (consumer: ReadableSpan) =>
+      spansNamed(spans, 'enhancement.pipeline').find(
+        (s) => s.parentSpanContext?.spanId === consumer.spanContext().spanId,
+      );
+    expect(activeInPipeline.get(2)).toBe(pipelineOf(second)?.spanContext().spanId);
+
+    // Every log line of the job carries the trace and its attempt's consumer span.
+    const lines = log.lines.filter((l) => l.fields.job_id === jobId);
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['job started', 'attempt failed', 'retry scheduled', 'job completed']),
+    );
+    for (const line of lines) {
+      const consumer = line.fields.attempt === 1 ? first : second;
+      expect(line.fields).toMatchObject({
+        trace_id: producer.spanContext().traceId,
+        span_id: consumer.spanContext().spanId,
+      });
+    }
+  });
+});
