@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly concurrency: number;
   readonly tenants: number;
   readonly skipBaseline: boolean;
+  /** Skip the observability-overhead variants (quiet, traced). */
+  readonly skipOverhead: boolean;
   /** Baseline and enhancer run alternately this many times; the report gives medians. */
   readonly rounds: number;
   /** When set, the enhancer worker runs with --cpu-prof and writes its profile here. */
@@ -33,6 +35,7 @@ export const usage = `npm run bench -- [options]
   --tenants T            distinct tenant ids across the jobs (default 1)
   --rounds N             alternate baseline and enhancer N times; report medians (default 3)
   --skip-baseline        run the enhancer only
+  --skip-overhead        skip the observability-overhead runs (quiet and traced variants)
   --cpu-prof DIR         run the enhancer worker with node --cpu-prof, profile into DIR
   --amqp-url URL         default: AMQP_URL as enhancer reads it
   --database-url URL     default: DATABASE_URL as enhancer reads it (only its server is used)`;
@@ -50,6 +53,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string', default: '32' },
       tenants: { type: 'string', default: '1' },
       'skip-baseline': { type: 'boolean', default: false },
+      'skip-overhead': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
       'cpu-prof': { type: 'string' },
       'amqp-url': { type: 'string' },
@@ -69,6 +73,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     concurrency: int('concurrency', values.concurrency, 1),
     tenants: int('tenants', values.tenants, 1),
     skipBaseline: values['skip-baseline'],
+    skipOverhead: values['skip-overhead'],
     rounds: int('rounds', values.rounds, 1),
     cpuProfDir: values['cpu-prof'],
     amqpUrl: values['amqp-url'] ?? config.amqpUrl,

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { migrate } from '../../adapters/db/orm';
 import { deleteTopology, describeTopology } from '../../adapters/amqp/topology';
@@ -8,8 +9,16 @@ import { ConsumerProcess } from './consumer-process';
 import { databaseUrlFor, dropDatabase } from './databases';
 import { childEnv } from '../../config/load';
 
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
 import { baselineSink, enhancerSink, type JobSink } from './sinks';
+
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+/**
+ * How the enhancer worker runs: `observed` as deployed (info logs, /metrics scraped every second,
+ * tracing off), `traced` the same with tracing on into an exporter that drops spans, `quiet` with
+ * logging at error and nothing scraping it (the overhead figures' reference).
+ */
+export type Variant = 'observed' | 'traced' | 'quiet';
 
 /** enhancer's default; the bench sets it explicitly so producer and worker declare the same queues. */
 const DELIVERY_LIMIT = 5;
@@ -18,7 +27,9 @@ const POOL_MAX = 4;
 
 /** One consumer, its database and queue ready, not yet started. */
 export interface ConsumerUnderTest {
-  readonly name: 'baseline' | 'enhancer';
+  readonly name: 'baseline' | 'enhancer' | `enhancer-${Exclude<Variant, 'observed'>}`;
+  /** Where its Prometheus metrics are, to scrape while it works (none: not scraped). */
+  readonly metricsUrl?: string;
   /** Its own database, holding enhancement_history. */
   readonly databaseUrl: string;
   openSink(): Promise<JobSink>;
@@ -60,8 +71,10 @@ export async function prepareEnhancer(
   o: BenchOptions,
   id: string,
   cleanup: Cleanup,
+  variant: Variant = 'observed',
 ): Promise<ConsumerUnderTest> {
-  const db = `enhancer_bench_${id}_enhancer`;
+  const db = `enhancer_bench_${id}_enhancer_${variant}`;
+  const httpPort = await freePort();
   const databaseUrl = databaseUrlFor(o.databaseUrl, db);
   const prefix = `enhancer-bench-${id}`;
   cleanup.add(`dropped database ${db}`, () => dropDatabase(o.databaseUrl, db));
@@ -77,9 +90,9 @@ export async function prepareEnhancer(
     QUEUE_DELIVERY_LIMIT: String(DELIVERY_LIMIT),
     WORKER_CONCURRENCY: String(o.concurrency),
     ENHANCER_PIPELINE: 'placeholder',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: variant === 'quiet' ? 'error' : 'info',
     LOG_FORMAT: 'json',
-    HTTP_PORT: '0',
+    HTTP_PORT: String(httpPort),
   });
   // The V8 flag the worker is deployed with (README, "Memory"): a small young generation keeps RSS
   // after a burst near the idle figure instead of 25 MB above it.
@@ -87,14 +100,28 @@ export async function prepareEnhancer(
     ...WORKER_NODE_FLAGS,
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
   ];
+  const name = variant === 'observed' ? 'enhancer' : (`enhancer-${variant}` as const);
+  const [script, args] =
+    variant === 'traced'
+      ? [path.join(__dirname, 'traced-worker.js'), []]
+      : [path.join(__dirname, '..', '..', 'cli.js'), ['worker']];
   return {
-    name: 'enhancer',
+    name,
     databaseUrl,
+    metricsUrl: variant === 'quiet' ? undefined : `http://127.0.0.1:${httpPort}/metrics`,
     openSink: () => enhancerSink(o.amqpUrl, prefix, DELIVERY_LIMIT),
-    start: () =>
-      new ConsumerProcess('enhancer', path.join(__dirname, '..', '..', 'cli.js'), ['worker'], {
-        env,
-        nodeArgs,
-      }),
+    start: () => new ConsumerProcess(name, script, args, { env, nodeArgs }),
   };
+}
+
+/** A TCP port nothing listens on right now (the bench must know the worker's metrics port). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -8,7 +8,8 @@ import { parseBenchArgs, usage } from './args';
 import { Cleanup } from './cleanup';
 import { prepareBaseline, prepareEnhancer } from './consumers';
 import { BUSY_WARNING_PCT, machineBusyPct } from './machine-load';
-import { measure, type ConsumerResult } from './measure';
+import { measure, measureThroughput, type ConsumerResult, type ThroughputResult } from './measure';
+import { overheadOf, renderOverhead } from './overhead';
 import { medianResult } from './rounds';
 import { renderJson, renderTable } from './report';
 
@@ -34,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const baselines: ConsumerResult[] = [];
     const enhancers: ConsumerResult[] = [];
+    const quiet: ThroughputResult[] = [];
+    const traced: ThroughputResult[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       const rid = `${id}r${round}`;
       if (!o.skipBaseline) {
@@ -42,13 +45,22 @@ async function main(argv: string[]): Promise<number> {
       }
       log(`round ${round}/${o.rounds}: enhancer: migrating its database`);
       enhancers.push(await measure(await prepareEnhancer(o, rid, cleanup), o, log, abort.signal));
+      if (o.skipOverhead) continue;
+      for (const variant of ['quiet', 'traced'] as const) {
+        log(`round ${round}/${o.rounds}: enhancer-${variant}: migrating its database`);
+        const c = await prepareEnhancer(o, rid, cleanup, variant);
+        (variant === 'quiet' ? quiet : traced).push(await measureThroughput(c, o, log, abort.signal));
+      }
     }
     const baseline = baselines.length ? medianResult(baselines) : undefined;
     const enhancer = medianResult(enhancers);
     const ratios = baselines.map((b, i) => enhancers[i]!.throughputJps / b.throughputJps);
     log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
+    const overhead = quiet.length ? overheadOf(quiet, enhancers, traced) : undefined;
     process.stdout.write(
-      `\n${renderTable(o, busyPct, enhancer, baseline, ratios)}\n\n${renderJson(o, busyPct, enhancer, baseline, ratios)}\n`,
+      `\n${renderTable(o, busyPct, enhancer, baseline, ratios)}\n` +
+        (overhead ? `\n${renderOverhead(overhead)}\n` : '') +
+        `\n${renderJson(o, busyPct, enhancer, baseline, ratios, overhead)}\n`,
     );
     return 0;
   } catch (err) {

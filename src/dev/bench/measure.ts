@@ -5,7 +5,7 @@ import { HistoryProbe } from './history-probe';
 import { makeJob } from './jobs';
 import { publishPaced } from './paced-load';
 import { mb, readCpuMs, readMemory } from './proc-status';
-import { publishAll } from './sinks';
+import { publishAll, type JobSink } from './sinks';
 import { summarise, type LatencySummary } from './stats';
 import { pollUntil, sleep } from './wait';
 
@@ -29,6 +29,14 @@ export interface ConsumerResult {
 
 const STOP_TIMEOUT_MS = 60_000;
 
+/** The throughput run alone, as the overhead variants are measured. */
+export interface ThroughputResult {
+  readonly name: string;
+  readonly throughputJps: number;
+  readonly cpuThroughputMs: number;
+  readonly exit: Exit & { killed: boolean };
+}
+
 /** Throughput and start-up (one run), memory, latency under paced load, then a graceful stop. */
 export async function measure(
   c: ConsumerUnderTest,
@@ -41,20 +49,8 @@ export async function measure(
   let proc: ConsumerProcess | undefined;
   try {
     probe = await HistoryProbe.open(c.databaseUrl);
-    const jobs = Array.from({ length: o.jobs }, (_, i) => makeJob(i, o.tenants));
-    const t = Date.now();
-    await publishAll(sink, jobs);
-    log(`${c.name}: published ${o.jobs} jobs in ${Date.now() - t} ms; starting the consumer`);
-
-    proc = c.start();
-    const started = proc;
-    await waitForCompleted(probe, started, o.jobs, o, signal);
-    const span = await probe.completedSpan();
-    const throughputJps = (o.jobs - 1) / ((span.lastMs - span.firstMs) / 1000);
-    const startupMs = span.firstMs - started.spawnedAt;
-    const peakRssMb = mb((await readMemory(started.pid)).hwmKb);
-    const cpuThroughputMs = await readCpuMs(started.pid);
-    log(`${c.name}: ${o.jobs} completed in ${Math.round(span.lastMs - started.spawnedAt)} ms after spawn`);
+    const run = await throughputRun(c, o, log, signal, sink, probe, (p) => (proc = p));
+    const started = run.proc;
 
     await sleep(o.idleSeconds * 1000, signal);
     started.assertRunning();
@@ -76,27 +72,113 @@ export async function measure(
       return at - before;
     });
 
-    log(`${c.name}: stopping with SIGTERM`);
-    const exit = await started.stop(STOP_TIMEOUT_MS);
-    if (exit.killed) log(`${c.name}: did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM; killed`);
     return {
       name: c.name,
       jobs: o.jobs,
-      throughputJps,
-      startupMs,
-      peakRssMb,
+      throughputJps: run.throughputJps,
+      startupMs: run.startupMs,
+      peakRssMb: run.peakRssMb,
       idleRssMb,
-      cpuThroughputMs,
+      cpuThroughputMs: run.cpuThroughputMs,
       cpuPerPacedJobMs,
       latency: summarise(latencies),
       publisherLagMs: sent.maxLagMs,
-      exit,
+      exit: await stop(started, log),
     };
   } finally {
     await proc?.kill();
     await sink.close();
     await probe?.close();
   }
+}
+
+/** Only the throughput run, then a graceful stop. */
+export async function measureThroughput(
+  c: ConsumerUnderTest,
+  o: BenchOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<ThroughputResult> {
+  const sink = await c.openSink();
+  let probe: HistoryProbe | undefined;
+  let proc: ConsumerProcess | undefined;
+  try {
+    probe = await HistoryProbe.open(c.databaseUrl);
+    const run = await throughputRun(c, o, log, signal, sink, probe, (p) => (proc = p));
+    return {
+      name: c.name,
+      throughputJps: run.throughputJps,
+      cpuThroughputMs: run.cpuThroughputMs,
+      exit: await stop(run.proc, log),
+    };
+  } finally {
+    await proc?.kill();
+    await sink.close();
+    await probe?.close();
+  }
+}
+
+/**
+ * Publishes `o.jobs`, starts the consumer and waits until all are completed, scraping its metrics
+ * every second meanwhile (as Prometheus would, only more often). `spawned` learns the process at
+ * once, so the caller can kill it if this fails.
+ */
+async function throughputRun(
+  c: ConsumerUnderTest,
+  o: BenchOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+  sink: JobSink,
+  probe: HistoryProbe,
+  spawned: (p: ConsumerProcess) => void,
+) {
+  const jobs = Array.from({ length: o.jobs }, (_, i) => makeJob(i, o.tenants));
+  const t = Date.now();
+  await publishAll(sink, jobs);
+  log(`${c.name}: published ${o.jobs} jobs in ${Date.now() - t} ms; starting the consumer`);
+
+  const proc = c.start();
+  spawned(proc);
+  const scraper = c.metricsUrl ? scrapeEvery(c.metricsUrl, 1_000) : undefined;
+  try {
+    await waitForCompleted(probe, proc, o.jobs, o, signal);
+  } finally {
+    scraper?.stop();
+  }
+  const span = await probe.completedSpan();
+  const run = {
+    proc,
+    throughputJps: (o.jobs - 1) / ((span.lastMs - span.firstMs) / 1000),
+    startupMs: span.firstMs - proc.spawnedAt,
+    peakRssMb: mb((await readMemory(proc.pid)).hwmKb),
+    cpuThroughputMs: await readCpuMs(proc.pid),
+  };
+  const scraped = scraper ? `; /metrics scraped ${scraper.count()} times` : '';
+  log(
+    `${c.name}: ${o.jobs} completed in ${Math.round(span.lastMs - proc.spawnedAt)} ms after spawn${scraped}`,
+  );
+  return run;
+}
+
+async function stop(proc: ConsumerProcess, log: (line: string) => void): Promise<Exit & { killed: boolean }> {
+  log(`${proc.name}: stopping with SIGTERM`);
+  const exit = await proc.stop(STOP_TIMEOUT_MS);
+  if (exit.killed) log(`${proc.name}: did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM; killed`);
+  return exit;
+}
+
+/** GETs `url` every `ms` (failures, e.g. before the server is up, are not counted). */
+function scrapeEvery(url: string, ms: number): { stop(): void; count(): number } {
+  let ok = 0;
+  const timer = setInterval(() => {
+    fetch(url)
+      .then(async (res) => {
+        await res.text();
+        if (res.ok) ok++;
+      })
+      .catch(() => undefined);
+  }, ms);
+  return { stop: () => clearInterval(timer), count: () => ok };
 }
 
 async function waitForCompleted(

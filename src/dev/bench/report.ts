@@ -3,6 +3,7 @@ import type { BenchOptions } from './args';
 import { BUSY_WARNING_PCT } from './machine-load';
 import type { ConsumerResult } from './measure';
 import { round1 } from './stats';
+import { overheadJson, type OverheadRow } from './overhead';
 
 /** What enhancer is held to. */
 export const targets = {
@@ -128,6 +129,7 @@ export function renderJson(
   enhancer: ConsumerResult,
   baseline: ConsumerResult | undefined,
   roundRatios: readonly number[],
+  overhead?: readonly OverheadRow[],
 ): string {
   const ratio = baseline ? enhancer.throughputJps / baseline.throughputJps : null;
   return JSON.stringify({
@@ -147,6 +149,7 @@ export function renderJson(
       throughput: ratio === null ? null : Math.round(ratio * 100) / 100,
       throughput_per_round: roundRatios.map((r) => Math.round(r * 100) / 100),
     },
+    observability_overhead: overhead ? overheadJson(overhead) : null,
     targets: {
       throughput_ratio: {
         min: targets.throughputRatio,
