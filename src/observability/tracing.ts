@@ -22,6 +22,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/schema';
 import { errorMessage } from '../domain/errors';
+import { SyncContextManager } from './sync-context';
 
 /** The instrumentation scope of every span enhancer makes. */
 export const TRACER_NAME = 'enhancer';
@@ -63,6 +64,7 @@ export async function startTracing(
   const sdk = new NodeSDK({
     serviceName: config.tracing.serviceName,
     instrumentations: [],
+    contextManager: new SyncContextManager(),
     metricReaders: [],
     logRecordProcessors: [],
     ...(opts.exporter ? { traceExporter: opts.exporter } : {}),

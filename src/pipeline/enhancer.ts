@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { Job } from '../domain/job';
 
 /** The narrow logger a pipeline gets: it already carries the job's fields. */
@@ -13,6 +14,12 @@ export interface EnhanceContext {
   /** Fires at the soft deadline and at shutdown; honour it. */
   readonly signal: AbortSignal;
   readonly log: JobLogger;
+  /**
+   * The attempt's `enhancement.pipeline` span context: pass it as the parent of spans the pipeline
+   * makes (`tracer.startSpan(name, options, ctx.trace)`). It is the active context only until the
+   * pipeline's first await; the worker runs without an async context manager, for speed.
+   */
+  readonly trace: Context;
 }
 
 export interface EnhancementResult {

@@ -112,15 +112,17 @@ export class AttemptTrace {
   }
 
   /**
-   * The deadline-bounded pipeline run in an `enhancement.pipeline` child span, made the active span
-   * while it starts so a pipeline that makes its own spans nests under it. Marked failed when the
+   * The deadline-bounded pipeline run in an `enhancement.pipeline` child span. `run` gets that span's
+   * context to parent its own spans on; it is also the active context while `run` starts (the
+   * worker's context manager does not follow awaits: see SyncContextManager). Marked failed when the
    * attempt's outcome is an error; it ends when the outcome is known, even if an abandoned handler
    * is still running.
    */
-  async pipeline<T>(run: () => Promise<AttemptOutcome<T>>): Promise<AttemptOutcome<T>> {
+  async pipeline<T>(run: (ctx: Context) => Promise<AttemptOutcome<T>>): Promise<AttemptOutcome<T>> {
     const span = this.tracer.startSpan('enhancement.pipeline', undefined, this.ctx);
+    const ctx = trace.setSpan(this.ctx, span);
     try {
-      const outcome = await context.with(trace.setSpan(this.ctx, span), run);
+      const outcome = await context.with(ctx, run, undefined, ctx);
       if (outcome.kind === 'error') markFailed(span, outcome.error);
       return outcome;
     } finally {

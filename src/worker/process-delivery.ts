@@ -166,9 +166,9 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
       ? { description: excerpt(job.description, deps.logDescriptionChars) }
       : {}),
   });
-  const outcome = await t.pipeline(() =>
+  const outcome = await t.pipeline((trace) =>
     runWithDeadline(
-      (signal) => deps.enhancer.enhance(job, { attempt: d.attempt, signal, log }),
+      (signal) => deps.enhancer.enhance(job, { attempt: d.attempt, signal, log, trace }),
       deps.clock,
       {
         softMs: deps.softTimeoutMs,

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { enhancerFor } from '../../../src/pipeline';
 import { placeholderEnhancer } from '../../../src/pipeline/placeholder';
 import { validJob } from '../../helpers/jobs';
@@ -13,6 +14,7 @@ describe('placeholderEnhancer', () => {
     const result = await placeholderEnhancer.enhance(validJob({ priority: 'critical' }), {
       attempt: 1,
       signal: new AbortController().signal,
+      trace: ROOT_CONTEXT,
       log,
     });
     expect(result).toEqual({ summary: 'Enhancement processing initiated for ticket TICKET-42' });

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { PermanentError, TransientError } from '../../../src/domain/errors';
 import type { Simulate } from '../../../src/domain/job';
 import type { EnhanceContext } from '../../../src/pipeline/enhancer';
@@ -30,6 +31,7 @@ const ctx = (attempt: number): EnhanceContext => ({
   attempt,
   signal: new AbortController().signal,
   log: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+  trace: ROOT_CONTEXT,
 });
 
 const run = (simulate: Simulate | undefined, attempt: number, fx = effects()) =>
