@@ -7,17 +7,20 @@
 import {
   ROOT_CONTEXT,
   SpanStatusCode,
+  TraceFlags,
   context,
   isSpanContextValid,
   propagation,
   trace,
   type Context,
   type Span,
+  type SpanContext,
   type SpanOptions,
   type TextMapGetter,
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
+import { randomUUID } from 'node:crypto';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/schema';
@@ -113,6 +116,26 @@ export function extractTraceContext(headers: Readonly<Headers>): Context {
 export function injectTraceContext(ctx: Context, headers: Headers): Headers {
   w3c.inject(ctx, headers, setter);
   return headers;
+}
+
+/**
+ * `ctx` as it is, when its span has ids of its own; otherwise (tracing off: a non-recording span that
+ * only repeats the parent's ids, or none) with a stand-in span: fresh span id, the parent's trace id
+ * or a fresh one, not sampled. So every attempt's log lines name a span of their own, a job's
+ * attempts share the trace id its producer sent, and a trace can still be found by id when tracing
+ * is turned on downstream.
+ */
+export function withOwnIds(ctx: Context, parent: Context): Context {
+  const own = trace.getSpanContext(ctx);
+  const from = trace.getSpanContext(parent);
+  if (own && isSpanContextValid(own) && own.spanId !== from?.spanId) return ctx;
+  const id = randomUUID().replace(/-/g, '');
+  const sc: SpanContext = {
+    traceId: from && isSpanContextValid(from) ? from.traceId : id,
+    spanId: id.slice(0, 16),
+    traceFlags: TraceFlags.NONE,
+  };
+  return trace.setSpan(ctx, trace.wrapSpanContext(sc));
 }
 
 /** `trace_id` and `span_id` for log lines; empty when the span has no valid context. */

@@ -10,7 +10,7 @@ import {
 import type { AttemptOutcome } from '../domain/deadline';
 import type { Job } from '../domain/job';
 import type { Fields } from '../observability/logger';
-import { extractTraceContext, inSpan, markFailed, traceFields } from '../observability/tracing';
+import { extractTraceContext, inSpan, markFailed, traceFields, withOwnIds } from '../observability/tracing';
 import type { Delivery } from './ports';
 
 /** The history store calls that get a `db <operation>` span. */
@@ -72,8 +72,8 @@ export class AttemptTrace {
       },
       parent,
     );
-    this.ctx = trace.setSpan(parent, this.span);
-    this.fields = traceFields(this.span);
+    this.ctx = withOwnIds(trace.setSpan(parent, this.span), parent);
+    this.fields = traceFields(trace.getSpan(this.ctx)!);
   }
 
   /**

@@ -159,6 +159,18 @@ describe('operating a worker: logs, metrics, SIGTERM and liveness', () => {
       expect.objectContaining({ level: 'error', ...jobFields(dead, 1), reason: 'permanent' }),
     ]);
 
+    // Every line of a job carries W3C trace and span ids (tracing is off here): one trace per job,
+    // the producer's, and one span per attempt.
+    for (const job of [ok, retried, dead]) {
+      const mine = lines.filter((l) => l.job_id === job.job_id);
+      expect(mine.every((l) => /^[0-9a-f]{32}$/.test(String(l.trace_id)))).toBe(true);
+      expect(mine.every((l) => /^[0-9a-f]{16}$/.test(String(l.span_id)))).toBe(true);
+      expect(new Set(mine.map((l) => l.trace_id)).size).toBe(1);
+      expect(new Set(mine.map((l) => `${String(l.attempt)}/${String(l.span_id)}`)).size).toBe(
+        new Set(mine.map((l) => l.attempt)).size,
+      );
+    }
+
     expect(lines.filter((l) => 'description' in l)).toEqual([]);
     expect(w.lines.join('\n')).not.toContain('Zebracorn');
   });

@@ -1,7 +1,7 @@
-import { SpanKind, context, trace, type Tracer } from '@opentelemetry/api';
+import { SpanKind, context, trace, type Context, type Tracer } from '@opentelemetry/api';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Job } from '../../domain/job';
-import { TRACER_NAME, inSpan, injectTraceContext } from '../../observability/tracing';
+import { TRACER_NAME, inSpan, injectTraceContext, withOwnIds } from '../../observability/tracing';
 import { ConfirmPublisher, jobProperties } from './confirm-publisher';
 import { H } from './headers';
 import { JOB_ROUTING_KEY, assertTopology, describeTopology, names, type Names } from './topology';
@@ -11,8 +11,11 @@ export interface Producer {
   readonly names: Names;
   readonly publisher: ConfirmPublisher;
   readonly connection: ChannelModel;
-  /** In an `enhancement.enqueue` PRODUCER span, whose context travels as the `traceparent` header. */
-  publishJob(job: Job, headers?: Record<string, unknown>): Promise<void>;
+  /**
+   * In an `enhancement.enqueue` PRODUCER span, whose context travels as the `traceparent` header.
+   * `parent` (default: the active context) is the caller's, e.g. a webhook request's `traceparent`.
+   */
+  publishJob(job: Job, headers?: Record<string, unknown>, parent?: Context): Promise<void>;
   /** Any bytes, as a producer with a bug might send them (demo and tests of poison handling). */
   publishRaw(body: Buffer, headers?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
@@ -24,9 +27,11 @@ export async function openProducer(opts: {
   deliveryLimit: number;
   /** The global tracer (the SDK's, once started) when not given. */
   tracer?: Tracer;
+  /** Shown by `rabbitmqctl list_connections client_properties`; default `enhancer-producer`. */
+  connectionName?: string;
 }): Promise<Producer> {
   const connection = await amqp.connect(opts.amqpUrl, {
-    clientProperties: { connection_name: 'enhancer-producer' },
+    clientProperties: { connection_name: opts.connectionName ?? 'enhancer-producer' },
   });
   connection.on('error', () => undefined);
   try {
@@ -38,13 +43,17 @@ export async function openProducer(opts: {
     const tracer = opts.tracer ?? trace.getTracer(TRACER_NAME);
     const publishRaw = (body: Buffer, headers: Record<string, unknown> = {}, id?: string) =>
       publisher.publish(n.exchange, JOB_ROUTING_KEY, body, jobProperties(id, { [H.attempt]: 1, ...headers }));
-    const publishJob = (job: Job, headers: Record<string, unknown> = {}) =>
+    const publishJob = (job: Job, headers: Record<string, unknown> = {}, parent = context.active()) =>
       inSpan(
         tracer,
         'enhancement.enqueue',
-        context.active(),
+        parent,
         (ctx) =>
-          publishRaw(Buffer.from(JSON.stringify(job)), injectTraceContext(ctx, { ...headers }), job.job_id),
+          publishRaw(
+            Buffer.from(JSON.stringify(job)),
+            injectTraceContext(withOwnIds(ctx, parent), { ...headers }),
+            job.job_id,
+          ),
         {
           kind: SpanKind.PRODUCER,
           attributes: {

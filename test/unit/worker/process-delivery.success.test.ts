@@ -94,6 +94,9 @@ describe('processDelivery: a job that succeeds', () => {
       tenant_id: 'acme',
       attempt: 3,
       priority: 'high',
+      // Fresh W3C ids when the message brought none (tracing is off here).
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/) as string,
     });
   });
 });

@@ -172,23 +172,32 @@ describe('processDelivery: traces', () => {
 });
 
 describe('processDelivery: trace fields with tracing off (non-recording spans)', () => {
-  it("log lines carry the producer's trace_id and span_id from the traceparent", async () => {
+  it("log lines carry the producer's trace_id and a span_id of the attempt's own", async () => {
     const w = world();
 
     await w.run(w.delivery({ headers: traced }));
 
-    expect(w.logger.lines.map((l) => [l.fields.trace_id, l.fields.span_id])).toEqual([
-      [TRACE_ID, PRODUCER_SPAN],
-      [TRACE_ID, PRODUCER_SPAN],
-    ]);
+    const ids = w.logger.lines.map((l) => [l.fields.trace_id, l.fields.span_id]);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids.map((x) => x.join('/'))).size).toBe(1);
+    const [traceId, spanId] = ids[0]!;
+    expect(traceId).toBe(TRACE_ID);
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(spanId).not.toBe(PRODUCER_SPAN);
   });
 
-  it("without a traceparent, the job's own trace_id is stamped as before", async () => {
+  it("without a traceparent, lines get fresh ids, and the job's own trace_id as job_trace_id", async () => {
     const w = world();
 
     await w.run(w.delivery({ body: jobBody({ trace_id: 'ticket-trace-7' }) }));
 
-    expect(w.logger.lines.map((l) => l.fields.trace_id)).toEqual(['ticket-trace-7', 'ticket-trace-7']);
-    expect(w.logger.lines.some((l) => 'span_id' in l.fields)).toBe(false);
+    for (const l of w.logger.lines) {
+      expect(l.fields.trace_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(l.fields.span_id).toMatch(/^[0-9a-f]{16}$/);
+      expect(l.fields.job_trace_id).toBe('ticket-trace-7');
+    }
+    const other = world();
+    await other.run(other.delivery({}));
+    expect(other.logger.lines[0]!.fields.trace_id).not.toBe(w.logger.lines[0]!.fields.trace_id);
   });
 });
