@@ -17,5 +17,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
+    // Renders charts/enhancer with the real helm binary (fetched once by test/helpers/helm.ts).
+    { ...shared, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'] },
   ],
 };

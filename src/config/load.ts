@@ -27,6 +27,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `invalid JOB_SOFT_TIMEOUT_MS=${config.softTimeoutMs}: must not exceed JOB_TIMEOUT_MS=${config.hardTimeoutMs}`,
     );
   }
+  const lease = config.cluster.lease;
+  // As client-go insists: a leader must step down before others may take over, and retry in between.
+  if (!(lease.retryMs < lease.renewDeadlineMs && lease.renewDeadlineMs < lease.durationMs)) {
+    throw new ConfigError(
+      `invalid LEASE_RENEW_DEADLINE_MS=${lease.renewDeadlineMs}: must be above LEASE_RETRY_MS=${lease.retryMs} and below LEASE_DURATION_MS=${lease.durationMs}`,
+    );
+  }
   return config;
 }
 

@@ -60,8 +60,35 @@ export const configSchema = z.object({
   HEALTH_MAX_ABANDONED: int(0, 10_000).default(4),
   /** METRICS_MAX_TENANTS: distinct tenant_id labels; later tenants are counted as "other". */
   METRICS_MAX_TENANTS: int(0, 100_000).default(1_000),
-  /** POD_NAME: stamped on every log line; the hostname when unset. */
+  /** POD_NAME: stamped on every log line; the hostname when unset. Also the lease holder and Event source. */
   POD_NAME: z.string().min(1).optional(),
+  /** KUBERNETES_SERVICE_HOST: set by Kubernetes in every pod; its presence means "in a cluster". */
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+  /** LEADER_ELECTION: auto (on in a cluster), true or false: the Lease, its janitor and dead-letter Events. */
+  LEADER_ELECTION: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** POD_NAMESPACE: the pod's namespace (downward API); unset: the service account's, else `default`. */
+  POD_NAMESPACE: z.string().min(1).optional(),
+  /** POD_UID: the pod's uid (downward API metadata.uid), so `kubectl describe pod` lists its Events. */
+  POD_UID: z.string().min(1).optional(),
+  /** LEASE_NAME: the coordination.k8s.io/v1 Lease the workers elect the janitor's leader with. */
+  LEASE_NAME: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a DNS subdomain name')
+    .default('enhancer-janitor'),
+  /** LEASE_DURATION_MS: how long others wait after the last renewal they saw before taking the lease. */
+  LEASE_DURATION_MS: int(1_000).default(15_000),
+  /** LEASE_RENEW_DEADLINE_MS: the leader steps down when no renewal succeeded for this long. */
+  LEASE_RENEW_DEADLINE_MS: int(100).default(10_000),
+  /** LEASE_RETRY_MS: how often a candidate tries to acquire, and the leader to renew. */
+  LEASE_RETRY_MS: int(10).default(2_000),
+  /** JANITOR_INTERVAL_MS: how often the leader marks abandoned pending rows as failed. */
+  JANITOR_INTERVAL_MS: int(1_000).default(60_000),
+  /** JANITOR_MARGIN_MS: added to the longest legitimate pending time before a row counts as abandoned. */
+  JANITOR_MARGIN_MS: int(0).default(300_000),
+  /** EVENTS_PER_MINUTE: JobDeadLettered Events a pod posts per minute at most (a token bucket); 0 = none. */
+  EVENTS_PER_MINUTE: int(0, 6_000).default(10),
+  /** EVENTS_BURST: Events a pod may post at once before EVENTS_PER_MINUTE paces them. */
+  EVENTS_BURST: int(1, 1_000).default(10),
   // Traces use the standard OTEL_* names. These five decide whether tracing is on and name the service;
   // the SDK reads the others itself (sampler, protocol, headers, batch sizes: the library's contract).
   /** OTEL_SDK_DISABLED: `true` turns tracing off whatever else is set. */
@@ -112,6 +139,8 @@ export interface Config {
     readonly maxAbandoned: number;
   };
   readonly metricsMaxTenants: number;
+  /** Operator-style extras, loaded only when `enabled` (in a cluster, or LEADER_ELECTION=true). */
+  readonly cluster: ClusterConfig;
   /** What decides whether traces are exported; `tracingEnabled` in src/observability/tracing.ts reads it. */
   readonly tracing: {
     readonly serviceName: string;
@@ -121,6 +150,23 @@ export interface Config {
     /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT. */
     readonly otlpEndpoint?: string;
   };
+}
+
+export interface ClusterConfig {
+  readonly enabled: boolean;
+  /** Lease holder identity and the Pod that Events are about; POD_NAME, else the hostname. */
+  readonly podName?: string;
+  /** POD_NAMESPACE; unset: read from the service account at start-up. */
+  readonly namespace?: string;
+  readonly podUid?: string;
+  readonly lease: {
+    readonly name: string;
+    readonly durationMs: number;
+    readonly renewDeadlineMs: number;
+    readonly retryMs: number;
+  };
+  readonly janitor: { readonly intervalMs: number; readonly marginMs: number };
+  readonly events: { readonly perMinute: number; readonly burst: number };
 }
 
 /** Capped exponential waits: base · 2^(n−1), at most maxDelayMs, less a random fraction up to jitter. */
@@ -171,6 +217,22 @@ export function compile(raw: Raw): Config {
       maxAbandoned: raw.HEALTH_MAX_ABANDONED,
     }),
     metricsMaxTenants: raw.METRICS_MAX_TENANTS,
+    cluster: Object.freeze({
+      enabled:
+        raw.LEADER_ELECTION === 'true' ||
+        (raw.LEADER_ELECTION === 'auto' && raw.KUBERNETES_SERVICE_HOST !== undefined),
+      podName: raw.POD_NAME,
+      namespace: raw.POD_NAMESPACE,
+      podUid: raw.POD_UID,
+      lease: Object.freeze({
+        name: raw.LEASE_NAME,
+        durationMs: raw.LEASE_DURATION_MS,
+        renewDeadlineMs: raw.LEASE_RENEW_DEADLINE_MS,
+        retryMs: raw.LEASE_RETRY_MS,
+      }),
+      janitor: Object.freeze({ intervalMs: raw.JANITOR_INTERVAL_MS, marginMs: raw.JANITOR_MARGIN_MS }),
+      events: Object.freeze({ perMinute: raw.EVENTS_PER_MINUTE, burst: raw.EVENTS_BURST }),
+    }),
     tracing: Object.freeze({
       serviceName: raw.OTEL_SERVICE_NAME,
       sdkDisabled: raw.OTEL_SDK_DISABLED?.toLowerCase() === 'true',

@@ -67,6 +67,16 @@ export class WorkerMetrics {
     help: 'Jobs delayed without spending a retry because Postgres or the broker failed under them.',
     registers: [this.registry],
   });
+  readonly janitorAbandoned = new Counter({
+    name: 'enhancement_janitor_abandoned_total',
+    help: 'Pending rows the leader janitor marked failed ("abandoned:"): no worker held their job past the longest legitimate time.',
+    registers: [this.registry],
+  });
+  readonly eventsSuppressed = new Counter({
+    name: 'enhancement_k8s_events_suppressed_total',
+    help: 'JobDeadLettered Kubernetes Events not posted because of the rate limit (folded into the next one).',
+    registers: [this.registry],
+  });
 
   constructor(
     private readonly maxTenants = 1000,

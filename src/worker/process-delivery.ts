@@ -43,6 +43,8 @@ export interface ProcessDeps {
   readonly tracer: Tracer;
   /** Queue names, for the consumer span's `messaging.destination.name`. */
   readonly queues: { readonly fresh: string; readonly solo: string };
+  /** Told of each dead letter once it is in the queue (a Kubernetes Event in a cluster); must not throw. */
+  readonly onDeadLetter?: (info: { jobId?: string; tenantId?: string; reason: string }) => void;
 }
 
 /** How a delivery ended, for the consumer loop and tests. */
@@ -264,6 +266,7 @@ async function deadLetter(
   // These never ran at this attempt: no fence to honour, and they count as never run.
   const neverRan = reason === 'delivery_limit' || reason === 'validation';
   await deps.bus.deadLetter(d, { reason, attempts: d.attempt, failure });
+  deps.onDeadLetter?.({ jobId: job.job_id, tenantId: job.tenant_id, reason });
   try {
     if (neverRan) {
       await t.db('forceFail', () =>
@@ -338,6 +341,7 @@ async function poison(
   const failure = failureOf(err, deps.clock);
   await deps.bus.deadLetter(d, { reason: 'validation', attempts: d.attempt, failure });
   const { jobId, tenantId, ticketId } = err.partial;
+  deps.onDeadLetter?.({ jobId, tenantId, reason: 'validation' });
   let recorded = false;
   if (jobId && tenantId) {
     try {

@@ -16,6 +16,7 @@ import { names } from '../adapters/amqp/topology';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Worker } from './worker';
 import type { Outcome } from './process-delivery';
+import type { ClusterServices } from '../k8s/index';
 
 export interface RunningWorker {
   readonly worker: Worker;
@@ -83,6 +84,7 @@ export async function runWorker(
     // Released last, after the worker stopped writing; a failed open has nothing to release.
     releasers.push(async () => (await opening.catch(() => undefined))?.close());
     const enhancer = hooks.enhancer ?? enhancerFor(config.pipeline);
+    let onDeadLetter: ((info: { jobId?: string; tenantId?: string; reason: string }) => void) | undefined;
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
@@ -113,6 +115,7 @@ export async function runWorker(
         logDescriptionChars: config.log.descriptionChars,
         tracer: (await tracing).tracer,
         queues: { fresh: names(config.queuePrefix).jobs, solo: names(config.queuePrefix).suspect },
+        onDeadLetter,
       }),
     );
     const http = await startHealthServer({
@@ -127,7 +130,14 @@ export async function runWorker(
       ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
     });
     releasers.push(() => http.close());
+    // Off outside a cluster: then @kubernetes/client-node is not even loaded. It starts in the
+    // background; the worker does not wait for the API server.
+    const cluster = config.cluster.enabled ? startClusterFeatures(config, log, metrics, opening) : undefined;
+    if (cluster) onDeadLetter = (info) => void cluster.then((c) => c?.notifyDeadLetter(info));
+    releasers.push(async () => (await cluster)?.stopEvents());
     releasers.push(() => worker.stop(config.shutdownGraceMs));
+    // Released first, so another pod's janitor takes over at once rather than after this drain.
+    releasers.push(async () => (await cluster)?.stopLeading());
     // Both settle before any release, so a half-opened connection is never left behind.
     const failed = (await Promise.allSettled([worker.start(), opening])).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -152,6 +162,21 @@ export async function runWorker(
     await release();
     throw err;
   }
+}
+
+/** The Lease-elected janitor and dead-letter Events; a failure to start leaves the worker running without them. */
+function startClusterFeatures(
+  config: Config,
+  log: Logger,
+  metrics: WorkerMetrics,
+  history: Promise<PgHistoryStore>,
+): Promise<ClusterServices | undefined> {
+  return import('../k8s/index.js')
+    .then((k8s) => k8s.startCluster({ config, log, metrics, clock: backgroundClock, history }))
+    .catch((err: unknown) => {
+      log.error('kubernetes features off: could not start them', { error_message: errorMessage(err) });
+      return undefined;
+    });
 }
 
 async function dbReason(history: PgHistoryStore): Promise<string | null> {

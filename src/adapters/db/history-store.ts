@@ -18,6 +18,7 @@ import {
   poisonStatement,
   retryStatement,
   setTenant,
+  abandonStatement,
   type Statement,
 } from './sql/history-ops';
 import { classifyDbError, isDataError } from './pg-errors';
@@ -76,6 +77,17 @@ export class PgHistoryStore implements HistoryStore {
   async ping(): Promise<void> {
     try {
       await this.knex.raw('select 1');
+    } catch (err) {
+      throw classifyDbError(err);
+    }
+  }
+
+  /** The janitor's sweep, outside the batches: pending rows idle for `olderThanMs` become failed. */
+  async abandonStale(olderThanMs: number, detail: string): Promise<number> {
+    const s = abandonStatement(olderThanMs, detail);
+    try {
+      const out = await this.knex.raw<PgResult>(s.sql, s.bindings as Knex.RawBinding[]);
+      return out.rows.length;
     } catch (err) {
       throw classifyDbError(err);
     }

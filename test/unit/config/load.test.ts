@@ -31,6 +31,12 @@ describe('loadConfig', () => {
       httpPort: 8080,
       health: { maxLoopLagMs: 10_000, lagWindowMs: 30_000, maxAbandoned: 4 },
       metricsMaxTenants: 1_000,
+      cluster: {
+        enabled: false,
+        lease: { name: 'enhancer-janitor', durationMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 },
+        janitor: { intervalMs: 60_000, marginMs: 300_000 },
+        events: { perMinute: 10, burst: 10 },
+      },
       tracing: { serviceName: 'enhancer', sdkDisabled: false, exporters: [] },
     });
   });

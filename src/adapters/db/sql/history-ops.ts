@@ -14,7 +14,16 @@ export function setTenant(tenantId: string): Statement {
   return { sql: `select set_config('app.tenant_id', ?, true)`, bindings: [tenantId] };
 }
 
-/** Insert-or-take the row for this attempt, unless the job already completed or failed. */
+/**
+ * How the janitor's error message starts. Such a row is failed only because no worker seemed to hold
+ * its job (it may be waiting out an outage): a later delivery may still claim it.
+ */
+export const ABANDONED_PREFIX = 'abandoned:';
+
+/**
+ * Insert-or-take the row for this attempt, unless the job already completed or failed (a row the
+ * janitor failed as abandoned can be taken again: its job came back after all).
+ */
 export function claimStatement(ops: readonly Extract<HistoryOp, { kind: 'claim' }>[]): Statement {
   const values = ops
     .map(() => `(?::uuid, ?, ?, 'pending', ?::int, clock_timestamp(), clock_timestamp())`)
@@ -24,8 +33,10 @@ export function claimStatement(ops: readonly Extract<HistoryOp, { kind: 'claim' 
         insert into enhancement_history as h (job_id, ticket_id, tenant_id, status, attempts, created_at, updated_at)
         values ${values}
         on conflict (job_id) do update
-          set attempts = excluded.attempts, ticket_id = excluded.ticket_id, updated_at = excluded.updated_at
-          where h.status = 'pending'
+          set status = 'pending', attempts = excluded.attempts, ticket_id = excluded.ticket_id,
+            updated_at = excluded.updated_at,
+            error_message = case when h.status = 'pending' then h.error_message end
+          where h.status = 'pending' or (h.status = 'failed' and h.error_message like '${ABANDONED_PREFIX}%')
         returning h.job_id)
       select job_id::text, 'claimed' as state from taken
       union all
@@ -77,6 +88,19 @@ export function poisonStatement(ops: readonly Extract<HistoryOp, { kind: 'poison
         where h.status <> 'completed'
       returning h.job_id::text`,
     bindings: ops.flatMap((o) => [o.jobId, o.ticketId, o.tenantId, o.error]),
+  };
+}
+
+/**
+ * The janitor's sweep, across tenants (so it runs as the connecting role, which owns the table and so
+ * bypasses its row-level security): pending rows untouched for `olderThanMs` become failed.
+ */
+export function abandonStatement(olderThanMs: number, detail: string): Statement {
+  return {
+    sql: `update enhancement_history set status = 'failed', error_message = ?, updated_at = clock_timestamp()
+      where status = 'pending' and updated_at < clock_timestamp() - make_interval(secs => ?)
+      returning tenant_id`,
+    bindings: [`${ABANDONED_PREFIX} ${detail}`, olderThanMs / 1000],
   };
 }
 

@@ -1,4 +1,6 @@
 import {
+  ABANDONED_PREFIX,
+  abandonStatement,
   claimStatement,
   completeStatement,
   failStatement,
@@ -73,5 +75,23 @@ describe('history statement builders', () => {
 
   it('poisonStatement never overwrites a completed job', () => {
     expect(poisonStatement([poison(ID1)]).sql).toContain(`where h.status <> 'completed'`);
+  });
+
+  it('claimStatement takes a pending row, or one the janitor failed as abandoned, back to pending', () => {
+    const { sql } = claimStatement([claim(ID1)]);
+    expect(sql).toContain(
+      `where h.status = 'pending' or (h.status = 'failed' and h.error_message like '${ABANDONED_PREFIX}%')`,
+    );
+    expect(sql).toContain(`set status = 'pending'`);
+  });
+
+  it('abandonStatement fails pending rows idle past the threshold, with the abandoned prefix', () => {
+    const s = abandonStatement(794_000, 'pending for over 794 s');
+    expect(s.bindings).toEqual(['abandoned: pending for over 794 s', 794]);
+    expect(placeholders(s)).toBe(2);
+    expect(s.sql).toContain(
+      `where status = 'pending' and updated_at < clock_timestamp() - make_interval(secs => ?)`,
+    );
+    expect(s.sql).toContain('returning tenant_id');
   });
 });

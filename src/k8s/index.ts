@@ -1,0 +1,96 @@
+/**
+ * The operator-style extras of a worker in a cluster: a Lease-elected leader runs the janitor, and
+ * every dead letter becomes a Warning Event on the worker's Pod. Imported lazily by run-worker.
+ */
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Config } from '../config/schema';
+import type { Clock } from '../domain/clock';
+import type { Logger } from '../observability/logger';
+import type { WorkerMetrics } from '../observability/metrics';
+import { DeadLetterEvents, type DeadLetterNotice } from './events';
+import { Janitor, abandonAfterMs } from './janitor';
+import { kubeApis } from './kube-api';
+import { LeaderElector } from './lease-elector';
+import { resolveNamespace } from './namespace';
+
+export interface ClusterDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: WorkerMetrics;
+  readonly clock: Clock;
+  /** The history store, once open: the janitor's sweep. */
+  readonly history: Promise<{ abandonStale(olderThanMs: number, detail: string): Promise<number> }>;
+  /** Tests point the client at a fake API server; by default kubeconfig, else in-cluster. */
+  readonly configureKube?: (kc: KubeConfig) => void;
+  /** Reads the service account's namespace file (tests replace it). */
+  readonly readFile?: (path: string) => Promise<string>;
+}
+
+export interface ClusterServices {
+  readonly namespace: string;
+  readonly elector: LeaderElector;
+  notifyDeadLetter(notice: DeadLetterNotice): void;
+  /** Steps down and releases the Lease (first at shutdown, so another pod takes over at once). */
+  stopLeading(): Promise<void>;
+  /** After the drain, so its dead letters are still reported. */
+  stopEvents(): Promise<void>;
+}
+
+export async function startCluster(deps: ClusterDeps): Promise<ClusterServices> {
+  const { config, log, metrics, clock } = deps;
+  const c = config.cluster;
+  const [apis, namespace] = await Promise.all([
+    kubeApis(deps.configureKube),
+    resolveNamespace(c.namespace, deps.readFile),
+  ]);
+  const pod = c.podName ?? hostname();
+  const janitor = new Janitor({
+    sweep: async (ms, detail) => (await deps.history).abandonStale(ms, detail),
+    clock,
+    log: log.child({ component: 'janitor' }),
+    intervalMs: c.janitor.intervalMs,
+    thresholdMs: abandonAfterMs({
+      retry: config.retry,
+      hardTimeoutMs: config.hardTimeoutMs,
+      marginMs: c.janitor.marginMs,
+    }),
+    onAbandoned: (n) => metrics.janitorAbandoned.inc(n),
+  });
+  const elector = new LeaderElector({
+    api: apis.leases,
+    clock,
+    log,
+    name: c.lease.name,
+    namespace,
+    identity: pod,
+    durationMs: c.lease.durationMs,
+    renewDeadlineMs: c.lease.renewDeadlineMs,
+    retryMs: c.lease.retryMs,
+    onStartedLeading: (signal) => janitor.lead(signal),
+    onStoppedLeading: () => undefined,
+  }).start();
+  const events =
+    c.events.perMinute > 0
+      ? new DeadLetterEvents({
+          sink: apis.events,
+          clock,
+          log,
+          pod: { name: pod, namespace, uid: c.podUid },
+          perMinute: c.events.perMinute,
+          burst: c.events.burst,
+          onSuppressed: () => metrics.eventsSuppressed.inc(),
+        })
+      : undefined;
+  log.info('cluster features started', { namespace, lease: c.lease.name, holder: pod });
+  return {
+    namespace,
+    elector,
+    notifyDeadLetter: (notice) => events?.notify(notice),
+    stopLeading: async () => {
+      await elector.stop();
+      await janitor.idle();
+    },
+    stopEvents: async () => events?.stop(),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Bad values stop `helm template` (and so install and upgrade) before anything reaches the cluster:
+ * through values.schema.json, or a template check where the rule spans several values.
+ */
+import { helmBinary, templateChart, type Overrides } from '../helpers/helm';
+
+beforeAll(() => helmBinary(), 120_000);
+
+const REJECTED: [string, Overrides, RegExp][] = [
+  ['negative replicas', { 'worker.replicas': -1 }, /worker\/replicas.*minimum/],
+  ['replicas as a word', { 'worker.replicas': 'two' }, /worker\/replicas/],
+  ['a zero KEDA maximum', { 'keda.maxReplicaCount': 0 }, /keda\/maxReplicaCount/],
+  [
+    'a KEDA minimum above the maximum',
+    { 'keda.minReplicaCount': 5, 'keda.maxReplicaCount': 2 },
+    /minReplicaCount/,
+  ],
+  ['a queue length that is not a number', { 'keda.queueLength': 'lots' }, /keda\/queueLength/],
+  ['an unknown log level', { 'config.LOG_LEVEL': 'loud' }, /config\/LOG_LEVEL/],
+  ['a non-numeric concurrency', { 'config.WORKER_CONCURRENCY': 'eight' }, /config\/WORKER_CONCURRENCY/],
+  [
+    'a concurrency over the worker bound',
+    { 'config.WORKER_CONCURRENCY': 5000 },
+    /config\/WORKER_CONCURRENCY/,
+  ],
+  ['a secret in the ConfigMap', { 'config.DATABASE_URL': 'postgres://x' }, /DATABASE_URL/],
+  ['a misspelt top-level key', { kedaa: { enabled: true } }, /kedaa/],
+  [
+    'a PodDisruptionBudget that blocks every drain',
+    { 'podDisruptionBudget.maxUnavailable': 0 },
+    /maxUnavailable/,
+  ],
+  ['a port out of range', { httpPort: 70000 }, /httpPort/],
+  [
+    'a scrape interval that is not a duration',
+    { 'serviceMonitor.interval': 'often' },
+    /serviceMonitor\/interval/,
+  ],
+  ['a failure ratio above 1', { 'prometheusRule.failureRatio.threshold': 2 }, /failureRatio\/threshold/],
+  ['an AMQP URL of another scheme', { 'secrets.amqpUrl': 'http://rabbitmq' }, /secrets\/amqpUrl/],
+  [
+    'a grace period the drain does not fit in',
+    { 'worker.terminationGracePeriodSeconds': 130 },
+    /terminationGracePeriodSeconds \(130 s\) must be above config.SHUTDOWN_GRACE_MS \(130000 ms\)/,
+  ],
+  [
+    'a drain shorter than the job deadline',
+    { 'config.SHUTDOWN_GRACE_MS': '60000' },
+    /SHUTDOWN_GRACE_MS \(60000\) must be at least config.JOB_TIMEOUT_MS \(120000\)/,
+  ],
+];
+
+describe('values helm refuses', () => {
+  it.each(REJECTED)('%s', async (_name, values, message) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toMatch(message);
+    expect(res.code).not.toBe(0);
+  });
+});
+
+describe('values helm accepts', () => {
+  it.each<[string, Overrides]>([
+    [
+      'numbers where the ConfigMap wants strings',
+      { 'config.WORKER_CONCURRENCY': 16, 'keda.queueLength': 50 },
+    ],
+    [
+      'a longer deadline with a matching drain and grace',
+      {
+        'config.JOB_TIMEOUT_MS': '600000',
+        'config.SHUTDOWN_GRACE_MS': '620000',
+        'worker.terminationGracePeriodSeconds': 640,
+      },
+    ],
+    ['extra OTEL settings for the SDK', { 'config.OTEL_EXPORTER_OTLP_PROTOCOL': 'grpc' }],
+    ['scale to zero', { 'keda.minReplicaCount': 0 }],
+    ['a percentage PodDisruptionBudget', { 'podDisruptionBudget.maxUnavailable': '50%' }],
+  ])('%s', async (_name, values) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it('quotes numbers given for the ConfigMap and the KEDA target', async () => {
+    const res = await templateChart({ 'config.WORKER_CONCURRENCY': 16, 'keda.queueLength': 50 });
+    expect(res.stdout).toContain('WORKER_CONCURRENCY: "16"');
+    expect(res.stdout).toContain('value: "50"');
+  });
+});

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# End-to-end check on a real Kubernetes: a kind cluster with KEDA, the dev RabbitMQ and Postgres (k8s/)
+# and charts/enhancer. It enqueues 200 slow jobs, waits for all of them to complete, and checks that KEDA
+# scaled the worker above one replica and back down to its minimum.
+#
+#   test/e2e/kind.sh [--keep] [--dry-run]
+#
+#   --keep     leave the cluster running afterwards (a later run reuses it)
+#   --dry-run  print every command instead of running it, with simulated answers; needs no docker or kind
+#
+# Progress goes to stderr. stdout gets one final line, `kind e2e: PASS (...)` or `kind e2e: FAIL (...)`,
+# and the exit code is 0 or 1 (2 for a usage error). In --dry-run, stdout also gets the plan, one `+ cmd`
+# line per command.
+set -Eeuo pipefail
+
+readonly CLUSTER=enhancer-e2e
+readonly CONTEXT="kind-${CLUSTER}"
+readonly NAMESPACE=enhancer-e2e
+readonly IMAGE_REPO=enhancer
+readonly IMAGE_TAG=e2e
+readonly KEDA_CHART_VERSION="${KEDA_CHART_VERSION:-2.16.1}"
+readonly JOBS=200
+# Long enough that one replica cannot drain the backlog before KEDA reacts (200 x 2 s / 2 slots = 200 s).
+readonly JOB_SLEEP_MS=2000
+readonly WORKER_CONCURRENCY=2
+readonly MIN_REPLICAS=1
+readonly MAX_REPLICAS=4
+readonly COMPLETE_TIMEOUT_S="${E2E_COMPLETE_TIMEOUT_S:-600}"
+# N -> 1 follows the HPA's scale-down window: 30 s in k8s/dev-values.yaml (the chart's default is 300 s).
+readonly SCALE_DOWN_TIMEOUT_S="${E2E_SCALE_DOWN_TIMEOUT_S:-300}"
+readonly POLL_S=3
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+readonly ROOT
+
+DRY_RUN=0
+KEEP=0
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) DRY_RUN=1 ;;
+    --keep) KEEP=1 ;;
+    -h | --help)
+      sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *)
+      echo "kind.sh: unknown option ${arg} (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+readonly DRY_RUN KEEP
+
+# The plan is written to the original stdout even from inside $(...).
+exec 3>&1
+
+VERDICT_PRINTED=0
+JOBS_FILE=""
+SIM_TICK=0
+
+log() { printf 'kind.sh: %s\n' "$*" >&2; }
+
+# Shell-quotes only what needs it, so a plan line can be pasted into a terminal.
+quote() {
+  local arg out=()
+  for arg in "$@"; do
+    if [[ "$arg" =~ ^[A-Za-z0-9_./:=@,+-]+$ ]]; then
+      out+=("$arg")
+    else
+      out+=("'${arg//\'/\'\\\'\'}'")
+    fi
+  done
+  printf '%s' "${out[*]}"
+}
+
+show() { printf '+ %s\n' "$(quote "$@")" >&3; }
+
+# Runs a command with its output on stderr (stdout is kept for the verdict), or only shows it.
+run() {
+  if ((DRY_RUN)); then
+    show "$@"
+  else
+    "$@" >&2 || fail_with "$?" "$@"
+  fi
+}
+
+# Runs a command with a file on stdin, or only shows it.
+run_with_input() {
+  local input="$1"
+  shift
+  if ((DRY_RUN)); then
+    printf '+ %s < %s  # %s lines, the first: %s\n' "$(quote "$@")" "$input" \
+      "$(wc -l <"$input" | tr -d ' ')" "$(head -n 1 "$input")" >&3
+  else
+    "$@" <"$input" >&2 || fail_with "$?" "$@"
+  fi
+}
+
+# Prints a command's stdout; in a dry run shows the command and prints the simulated answer ($1).
+capture() {
+  local simulated="$1"
+  shift
+  if ((DRY_RUN)); then
+    show "$@"
+    printf '%s\n' "$simulated"
+  else
+    "$@"
+  fi
+}
+
+pause() { ((DRY_RUN)) || sleep "$1"; }
+
+kube() { run kubectl --context "$CONTEXT" --namespace "$NAMESPACE" "$@"; }
+kube_capture() {
+  local simulated="$1"
+  shift
+  capture "$simulated" kubectl --context "$CONTEXT" --namespace "$NAMESPACE" "$@"
+}
+
+# Cleans up first, so the verdict is the last line on stdout in a dry run too.
+verdict() {
+  local outcome="$1" detail="$2" suffix=""
+  ((DRY_RUN)) && suffix=" [dry run: simulated answers]"
+  VERDICT_PRINTED=1
+  cleanup
+  printf 'kind e2e: %s (%s)%s\n' "$outcome" "$detail" "$suffix"
+}
+
+fail() {
+  diagnose
+  verdict FAIL "$1"
+  exit 1
+}
+
+# Best effort: what the cluster looked like when it failed.
+diagnose() {
+  ((DRY_RUN)) && return 0
+  kubectl --context "$CONTEXT" --namespace "$NAMESPACE" get pods,hpa,scaledobjects -o wide >&2 || true
+  kubectl --context "$CONTEXT" --namespace "$NAMESPACE" logs deploy/enhancer --tail=20 >&2 || true
+}
+
+# Names the command itself; the ERR trap would only see the wrapper's line.
+fail_with() {
+  local status="$1"
+  shift
+  FAILED_COMMAND="'$(quote "$@")' exited ${status}"
+  return "$status"
+}
+
+FAILED_COMMAND=""
+on_error() {
+  local status=$? line="$1" command="$2"
+  # Inside $(...) the outer shell reports the failure itself.
+  ((BASH_SUBSHELL > 0)) && exit "$status"
+  ((VERDICT_PRINTED)) && exit "$status"
+  diagnose
+  [[ -n "$FAILED_COMMAND" ]] || FAILED_COMMAND="line ${line}: '${command}' exited ${status}"
+  verdict FAIL "$FAILED_COMMAND"
+  exit 1
+}
+trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
+
+CLEANED=0
+# Set once the cluster may exist: a run that stops at the tool check has nothing to delete.
+CLUSTER_TOUCHED=0
+cleanup() {
+  ((CLEANED)) && return 0
+  CLEANED=1
+  [[ -n "$JOBS_FILE" ]] && rm -f "$JOBS_FILE"
+  if ((!CLUSTER_TOUCHED)); then
+    return 0
+  elif ((KEEP)); then
+    log "keeping cluster ${CLUSTER} (kubectl --context ${CONTEXT} -n ${NAMESPACE} ...)"
+  else
+    run kind delete cluster --name "$CLUSTER" || true
+  fi
+}
+trap cleanup EXIT
+
+check_tools() {
+  local missing=()
+  for tool in docker kind kubectl helm; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if ((${#missing[@]} > 0)); then
+    if ((DRY_RUN)); then
+      log "not installed here: ${missing[*]} (fine for --dry-run)"
+    else
+      verdict FAIL "missing tools: ${missing[*]}"
+      exit 1
+    fi
+  fi
+  run docker info --format '{{.ServerVersion}}'
+}
+
+create_cluster() {
+  local clusters
+  CLUSTER_TOUCHED=1
+  clusters="$(capture "" kind get clusters)"
+  if grep -qx "$CLUSTER" <<<"$clusters"; then
+    log "reusing cluster ${CLUSTER}"
+  else
+    run kind create cluster --name "$CLUSTER" --wait 120s
+  fi
+}
+
+load_image() {
+  run docker build --tag "${IMAGE_REPO}:${IMAGE_TAG}" "$ROOT"
+  run kind load docker-image "${IMAGE_REPO}:${IMAGE_TAG}" --name "$CLUSTER"
+}
+
+install_keda() {
+  # --repo rather than `helm repo add`: the user's Helm repository list stays as it was.
+  run helm upgrade --install keda keda --repo https://kedacore.github.io/charts --version "$KEDA_CHART_VERSION" \
+    --kube-context "$CONTEXT" --namespace keda --create-namespace --wait --timeout 5m
+}
+
+deploy_services() {
+  local namespaces
+  namespaces="$(capture "" kubectl --context "$CONTEXT" get namespaces --output name)"
+  grep -qx "namespace/${NAMESPACE}" <<<"$namespaces" || run kubectl --context "$CONTEXT" create namespace "$NAMESPACE"
+  kube apply --kustomize "${ROOT}/k8s"
+  kube wait --for=condition=Available deployment/rabbitmq deployment/postgres --timeout=300s
+}
+
+install_chart() {
+  # --wait covers the pre-install migration Job and a ready worker before any job is enqueued.
+  run helm upgrade --install enhancer "${ROOT}/charts/enhancer" \
+    --kube-context "$CONTEXT" --namespace "$NAMESPACE" \
+    --values "${ROOT}/k8s/dev-values.yaml" \
+    --set-string image.repository="$IMAGE_REPO" --set-string image.tag="$IMAGE_TAG" \
+    --set-string config.WORKER_CONCURRENCY="$WORKER_CONCURRENCY" \
+    --set keda.minReplicaCount="$MIN_REPLICAS" --set keda.maxReplicaCount="$MAX_REPLICAS" \
+    --set-string keda.queueLength=20 --set keda.pollingInterval=5 --set keda.cooldownPeriod=30 \
+    --set keda.scaleDown.stabilizationWindowSeconds=30 \
+    --wait --timeout 5m
+  kube wait --for=condition=Ready scaledobjects --all --timeout=120s
+}
+
+enqueue_jobs() {
+  JOBS_FILE="$(mktemp)"
+  local i
+  for ((i = 1; i <= JOBS; i++)); do
+    printf '{"tenant_id":"e2e","ticket_id":"e2e-%d","description":"","priority":"medium","simulate":{"sleep_ms":%d}}\n' \
+      "$i" "$JOB_SLEEP_MS"
+  done >"$JOBS_FILE"
+  # The worker pod already has the broker settings, so enqueue runs there; `--file /dev/stdin` reads the pipe.
+  run_with_input "$JOBS_FILE" kubectl --context "$CONTEXT" --namespace "$NAMESPACE" \
+    exec -i deploy/enhancer -- node dist/cli.js enqueue --file /dev/stdin
+}
+
+completed_count() {
+  local simulated=$((SIM_TICK * JOBS / 2 > JOBS ? JOBS : SIM_TICK * JOBS / 2))
+  kube_capture "$simulated" exec deploy/postgres -- \
+    psql -U postgres -d enhancer -tAc "select count(*) from enhancement_history where status = 'completed'" |
+    tr -d '[:space:]' || true
+}
+
+replicas() {
+  local simulated="$1"
+  local n
+  # A failed poll (API server busy, pod restarting) counts as no answer; the deadline decides.
+  n="$(kube_capture "$simulated" get deployment enhancer --output 'jsonpath={.status.replicas}' || true)"
+  printf '%s\n' "${n:-0}"
+}
+
+COMPLETED=0
+MAX_SEEN=0
+FINAL_REPLICAS=0
+
+wait_for_completion() {
+  local deadline=$((SECONDS + COMPLETE_TIMEOUT_S)) n
+  while :; do
+    SIM_TICK=$((SIM_TICK + 1))
+    n="$(replicas "${KIND_E2E_SIM_MAX_REPLICAS:-$MAX_REPLICAS}")"
+    ((n > MAX_SEEN)) && MAX_SEEN=$n
+    COMPLETED="$(completed_count)"
+    COMPLETED="${COMPLETED:-0}"
+    log "completed ${COMPLETED}/${JOBS}, replicas ${n} (max ${MAX_SEEN})"
+    ((COMPLETED >= JOBS)) && return 0
+    ((SECONDS >= deadline)) && fail "${COMPLETED}/${JOBS} completed after ${COMPLETE_TIMEOUT_S} s, max replicas ${MAX_SEEN}"
+    pause "$POLL_S"
+  done
+}
+
+wait_for_scale_down() {
+  local deadline=$((SECONDS + SCALE_DOWN_TIMEOUT_S))
+  while :; do
+    FINAL_REPLICAS="$(replicas "$MIN_REPLICAS")"
+    log "replicas ${FINAL_REPLICAS}, waiting for ${MIN_REPLICAS}"
+    ((FINAL_REPLICAS <= MIN_REPLICAS)) && return 0
+    ((SECONDS >= deadline)) &&
+      fail "${JOBS}/${JOBS} completed, max replicas ${MAX_SEEN}, still ${FINAL_REPLICAS} after ${SCALE_DOWN_TIMEOUT_S} s"
+    pause "$POLL_S"
+  done
+}
+
+main() {
+  check_tools
+  create_cluster
+  load_image
+  install_keda
+  deploy_services
+  install_chart
+  enqueue_jobs
+  wait_for_completion
+  ((MAX_SEEN > 1)) || fail "${COMPLETED}/${JOBS} completed but the worker never scaled above 1 replica"
+  wait_for_scale_down
+  verdict PASS "${COMPLETED}/${JOBS} completed, max replicas ${MAX_SEEN}, back to ${FINAL_REPLICAS}"
+}
+
+main
