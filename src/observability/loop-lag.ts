@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../domain/clock';
+import { backgroundClock, type Clock, type Timer } from '../domain/clock';
 
 export interface LoopLagOptions {
   /** Production: `backgroundClock`, whose timers never keep the process alive. */
@@ -66,4 +66,14 @@ export class LoopLagMonitor {
     this.samples.push({ at: now, lagMs: Math.max(0, now - this.due) });
     this.schedule();
   }
+}
+
+/** The production monitor for a process's /healthz: background timers, the configured bounds. */
+export function startLoopLagMonitor(health: { lagWindowMs: number; maxLoopLagMs: number }): LoopLagMonitor {
+  return new LoopLagMonitor({
+    clock: backgroundClock,
+    intervalMs: LOOP_LAG_INTERVAL_MS,
+    windowMs: health.lagWindowMs,
+    maxLagMs: health.maxLoopLagMs,
+  }).start();
 }

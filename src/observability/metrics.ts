@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TenantLabels } from './tenant-labels';
 
 /** The outcome of one attempt, or of a message that never ran. */
 export type TaskStatus = 'completed' | 'retried' | 'failed' | 'dead_lettered';
@@ -9,7 +10,6 @@ export type TaskStatus = 'completed' | 'retried' | 'failed' | 'dead_lettered';
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
-  private readonly tenants = new Set<string>();
 
   readonly tasks = new Counter({
     name: 'enhancement_tasks_total',
@@ -78,20 +78,16 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  constructor(
-    private readonly maxTenants = 1000,
-    defaults = true,
-  ) {
+  private readonly tenantLabels: TenantLabels;
+
+  constructor(maxTenants = 1000, defaults = true) {
+    this.tenantLabels = new TenantLabels(maxTenants);
     if (defaults) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Caps label cardinality: tenants past the first `maxTenants` share the label "other". */
+  /** The tenant's metric label: its id for the first `maxTenants` tenants, then "other". */
   tenant(id: string | undefined): string {
-    if (id === undefined) return 'unknown';
-    if (this.tenants.has(id)) return id;
-    if (this.tenants.size >= this.maxTenants) return 'other';
-    this.tenants.add(id);
-    return id;
+    return this.tenantLabels.of(id);
   }
 
   /** The hard deadline gave up on an attempt whose handler is still running. */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
+import { Lifetime } from '../lib/lifetime';
 import { PgHistoryStore } from '../adapters/db/history-store';
 import { openOrm } from '../adapters/db/orm';
 import { backgroundClock, systemClock } from '../domain/clock';
@@ -8,7 +9,7 @@ import { enhancerFor } from '../pipeline';
 import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
 import { WorkerMetrics } from '../observability/metrics';
-import { LOOP_LAG_INTERVAL_MS, LoopLagMonitor } from '../observability/loop-lag';
+import { startLoopLagMonitor } from '../observability/loop-lag';
 import { livenessReason } from '../observability/liveness';
 import { startHealthServer, type HealthServer } from '../observability/http-server';
 import { startTracing } from '../observability/tracing';
@@ -42,28 +43,16 @@ export async function runWorker(
   log: Logger,
   hooks: WorkerHooks = {},
 ): Promise<RunningWorker> {
-  const releasers: (() => Promise<void>)[] = [];
-  const release = async () => {
-    for (const r of releasers.splice(0).reverse()) {
-      await r().catch((err: unknown) => log.warn('release failed', { error_message: errorMessage(err) }));
-    }
-  };
-  let finish!: () => void;
-  const done = new Promise<void>((res) => (finish = res));
+  const life = new Lifetime((message) => log.warn('release failed', { error_message: message }));
   try {
     // Loads the SDK only when an exporter is configured (or given); it starts while the broker
     // connects. Released last of all, so the spans of the final drain are flushed.
     const tracing = startTracing(config, { exporter: hooks.traceExporter });
     tracing.catch(() => undefined);
-    releasers.push(async () => (await tracing.catch(() => undefined))?.shutdown());
+    life.add(async () => (await tracing.catch(() => undefined))?.shutdown());
     const metrics = new WorkerMetrics(config.metricsMaxTenants);
-    const loopLag = new LoopLagMonitor({
-      clock: backgroundClock,
-      intervalMs: LOOP_LAG_INTERVAL_MS,
-      windowMs: config.health.lagWindowMs,
-      maxLagMs: config.health.maxLoopLagMs,
-    }).start();
-    releasers.push(() => Promise.resolve(loopLag.stop()));
+    const loopLag = startLoopLagMonitor(config.health);
+    life.add(() => loopLag.stop());
     // The ORM opens while the worker connects to the broker: start-up pays for the slower, not both.
     // A worker that cannot reach Postgres at start exits (its pod restarts, visibly) instead of
     // taking jobs only to wait each one out.
@@ -82,7 +71,7 @@ export async function runWorker(
     // Awaited below with the broker start; until then, an early failure must not go unhandled.
     opening.catch(() => undefined);
     // Released last, after the worker stopped writing; a failed open has nothing to release.
-    releasers.push(async () => (await opening.catch(() => undefined))?.close());
+    life.add(async () => (await opening.catch(() => undefined))?.close());
     const enhancer = hooks.enhancer ?? enhancerFor(config.pipeline);
     let onDeadLetter: ((info: { jobId?: string; tenantId?: string; reason: string }) => void) | undefined;
     const worker = new Worker(
@@ -129,15 +118,15 @@ export async function runWorker(
         }),
       ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
     });
-    releasers.push(() => http.close());
+    life.add(() => http.close());
     // Off outside a cluster: then @kubernetes/client-node is not even loaded. It starts in the
     // background; the worker does not wait for the API server.
     const cluster = config.cluster.enabled ? startClusterFeatures(config, log, metrics, opening) : undefined;
     if (cluster) onDeadLetter = (info) => void cluster.then((c) => c?.notifyDeadLetter(info));
-    releasers.push(async () => (await cluster)?.stopEvents());
-    releasers.push(() => worker.stop(config.shutdownGraceMs));
+    life.add(async () => (await cluster)?.stopEvents());
+    life.add(() => worker.stop(config.shutdownGraceMs));
     // Released first, so another pod's janitor takes over at once rather than after this drain.
-    releasers.push(async () => (await cluster)?.stopLeading());
+    life.add(async () => (await cluster)?.stopLeading());
     // Both settle before any release, so a half-opened connection is never left behind.
     const failed = (await Promise.allSettled([worker.start(), opening])).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -152,14 +141,11 @@ export async function runWorker(
       worker,
       metrics,
       http,
-      done,
-      stop: async () => {
-        await release();
-        finish();
-      },
+      done: life.done,
+      stop: life.stop,
     };
   } catch (err) {
-    await release();
+    await life.release();
     throw err;
   }
 }

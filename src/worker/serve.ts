@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema';
+import { untilSignal } from '../lib/until-signal';
 import { createLogger } from '../observability/logger';
 import { runWorker, type WorkerHooks } from './run-worker';
 
@@ -8,20 +9,9 @@ import { runWorker, type WorkerHooks } from './run-worker';
  */
 export async function serveWorker(config: Config, hooks: WorkerHooks = {}): Promise<number> {
   const log = createLogger(config.log);
-  const running = await runWorker(config, log, hooks);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping: no new jobs; waiting for in-flight ones', {
-      signal,
-      grace_ms: config.shutdownGraceMs,
-    });
-    void running.stop();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  await running.done;
-  log.info('worker stopped');
-  return 0;
+  return untilSignal(log, await runWorker(config, log, hooks), {
+    stopping: 'stopping: no new jobs; waiting for in-flight ones',
+    stopped: 'worker stopped',
+    fields: { grace_ms: config.shutdownGraceMs },
+  });
 }

@@ -44,12 +44,8 @@ export async function measure(
   log: (line: string) => void,
   signal: AbortSignal,
 ): Promise<ConsumerResult> {
-  const sink = await c.openSink();
-  let probe: HistoryProbe | undefined;
-  let proc: ConsumerProcess | undefined;
-  try {
-    probe = await HistoryProbe.open(c.databaseUrl);
-    const run = await throughputRun(c, o, log, signal, sink, probe, (p) => (proc = p));
+  return session(c, async (sink, probe, spawned) => {
+    const run = await throughputRun(c, o, log, signal, sink, probe, spawned);
     const started = run.proc;
 
     await sleep(o.idleSeconds * 1000, signal);
@@ -85,11 +81,7 @@ export async function measure(
       publisherLagMs: sent.maxLagMs,
       exit: await stop(started, log),
     };
-  } finally {
-    await proc?.kill();
-    await sink.close();
-    await probe?.close();
-  }
+  });
 }
 
 /** Only the throughput run, then a graceful stop. */
@@ -99,18 +91,28 @@ export async function measureThroughput(
   log: (line: string) => void,
   signal: AbortSignal,
 ): Promise<ThroughputResult> {
-  const sink = await c.openSink();
-  let probe: HistoryProbe | undefined;
-  let proc: ConsumerProcess | undefined;
-  try {
-    probe = await HistoryProbe.open(c.databaseUrl);
-    const run = await throughputRun(c, o, log, signal, sink, probe, (p) => (proc = p));
+  return session(c, async (sink, probe, spawned) => {
+    const run = await throughputRun(c, o, log, signal, sink, probe, spawned);
     return {
       name: c.name,
       throughputJps: run.throughputJps,
       cpuThroughputMs: run.cpuThroughputMs,
       exit: await stop(run.proc, log),
     };
+  });
+}
+
+/** Opens the consumer's sink and history probe for `fn`; afterwards kills its process if still up. */
+async function session<T>(
+  c: ConsumerUnderTest,
+  fn: (sink: JobSink, probe: HistoryProbe, spawned: (p: ConsumerProcess) => void) => Promise<T>,
+): Promise<T> {
+  const sink = await c.openSink();
+  let probe: HistoryProbe | undefined;
+  let proc: ConsumerProcess | undefined;
+  try {
+    probe = await HistoryProbe.open(c.databaseUrl);
+    return await fn(sink, probe, (p) => (proc = p));
   } finally {
     await proc?.kill();
     await sink.close();
