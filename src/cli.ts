@@ -6,6 +6,7 @@ import { UsageError } from './cli/usage-error';
 const usage = `usage:
 enhancer migrate        create the database if missing and apply migrations
 enhancer worker         consume and process enhancement jobs
+enhancer ingest         serve the signed helpdesk webhook (POST /webhook/servicedesk) on INGEST_PORT
 enhancer enqueue --tenant-id T --ticket-id ID [--description TEXT] [--priority low|medium|high|critical]
                  [--job-id UUID] [--trace-id ID] [--simulate JSON]
 enhancer enqueue --file jobs.ndjson     (one job object a line; job_id and timestamp are filled in when missing)
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'worker':
       return (await import('./worker/serve.js')).serveWorker(config);
+    case 'ingest':
+      return (await import('./ingest/serve.js')).serveIngest(config);
     case 'enqueue':
       await (await import('./cli/enqueue.js')).enqueue(rest, config, out);
       return 0;

@@ -60,6 +60,18 @@ export const configSchema = z.object({
   HEALTH_MAX_ABANDONED: int(0, 10_000).default(4),
   /** METRICS_MAX_TENANTS: distinct tenant_id labels; later tenants are counted as "other". */
   METRICS_MAX_TENANTS: int(0, 100_000).default(1_000),
+  /** INGEST_PORT: `enhancer ingest`'s webhook, /healthz, /readyz and /metrics; 0 picks a free port. */
+  INGEST_PORT: int(0, 65535).default(8000),
+  /** TENANTS_FILE: JSON file of tenants and their webhook secrets; required by `enhancer ingest`. */
+  TENANTS_FILE: z.string().min(1).optional(),
+  /** INGEST_RATE_PER_TENANT: webhook requests per second one tenant may make (token bucket refill). */
+  INGEST_RATE_PER_TENANT: z.coerce.number().positive().max(1_000_000).default(50),
+  /** INGEST_RATE_BURST: the bucket's size, requests one tenant may make at once; default = the rate. */
+  INGEST_RATE_BURST: int(1, 1_000_000).optional(),
+  /** INGEST_DEDUP_SECONDS: a ticket posted again within this gets the first job_id; 0 = no dedup. */
+  INGEST_DEDUP_SECONDS: int(0, 86_400).default(300),
+  /** INGEST_MAX_SKEW_SECONDS: how far a signed X-Timestamp may be from now (replay bound). */
+  INGEST_MAX_SKEW_SECONDS: int(1, 86_400).default(300),
   /** POD_NAME: stamped on every log line; the hostname when unset. Also the lease holder and Event source. */
   POD_NAME: z.string().min(1).optional(),
   /** KUBERNETES_SERVICE_HOST: set by Kubernetes in every pod; its presence means "in a cluster". */
@@ -141,6 +153,17 @@ export interface Config {
   readonly metricsMaxTenants: number;
   /** Operator-style extras, loaded only when `enabled` (in a cluster, or LEADER_ELECTION=true). */
   readonly cluster: ClusterConfig;
+  /** `enhancer ingest`, the signed webhook. */
+  readonly ingest: {
+    readonly port: number;
+    readonly tenantsFile?: string;
+    /** Token bucket per tenant: refill per second, and size. */
+    readonly ratePerSecond: number;
+    readonly burst: number;
+    /** 0: every post is a new job. */
+    readonly dedupMs: number;
+    readonly maxSkewMs: number;
+  };
   /** What decides whether traces are exported; `tracingEnabled` in src/observability/tracing.ts reads it. */
   readonly tracing: {
     readonly serviceName: string;
@@ -232,6 +255,14 @@ export function compile(raw: Raw): Config {
       }),
       janitor: Object.freeze({ intervalMs: raw.JANITOR_INTERVAL_MS, marginMs: raw.JANITOR_MARGIN_MS }),
       events: Object.freeze({ perMinute: raw.EVENTS_PER_MINUTE, burst: raw.EVENTS_BURST }),
+    }),
+    ingest: Object.freeze({
+      port: raw.INGEST_PORT,
+      tenantsFile: raw.TENANTS_FILE,
+      ratePerSecond: raw.INGEST_RATE_PER_TENANT,
+      burst: raw.INGEST_RATE_BURST ?? Math.max(1, Math.ceil(raw.INGEST_RATE_PER_TENANT)),
+      dedupMs: raw.INGEST_DEDUP_SECONDS * 1000,
+      maxSkewMs: raw.INGEST_MAX_SKEW_SECONDS * 1000,
     }),
     tracing: Object.freeze({
       serviceName: raw.OTEL_SERVICE_NAME,

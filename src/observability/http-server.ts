@@ -9,17 +9,37 @@ export interface Probe {
 
 export interface HealthServer {
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and closes idle ones; requests in progress get `graceMs` to finish
+   * (each answered with `connection: close`), then every connection is cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
-/** /healthz (liveness), /readyz (readiness) and /metrics, on Node's own http. */
+/**
+ * /healthz (liveness), /readyz (readiness) and /metrics, on Node's own http. Any other request goes to
+ * `handle` when given (the ingest webhook shares the port), else gets a 404.
+ */
 export async function startHealthServer(opts: {
   port: number;
   registry: Registry;
   live: Probe;
   ready: Probe;
+  handle?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }): Promise<HealthServer> {
+  let closing = false;
   const server = http.createServer((req, res) => {
+    // A keep-alive client would otherwise hold its connection open through the whole grace time.
+    if (closing) res.setHeader('connection', 'close');
+    // A request that was in progress when closing began leaves an idle keep-alive connection behind.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    const path = (req.url ?? '/').split('?')[0];
+    if (opts.handle && path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
+      opts.handle(req, res);
+      return;
+    }
     void route(req.url ?? '/').then(
       ({ status, type, body }) => {
         res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -50,10 +70,15 @@ export async function startHealthServer(opts: {
   server.keepAliveTimeout = 5_000;
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
+    close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        closing = true;
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 }

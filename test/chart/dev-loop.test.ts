@@ -11,6 +11,7 @@ import { Secret, Service, type ISecret, type IService } from 'kubernetes-models/
 import { parse, parseAllDocuments } from 'yaml';
 import { configSchema } from '../../src/config/schema';
 import { loadConfig } from '../../src/config/load';
+import { parseTenants } from '../../src/ingest/tenants';
 import { find, renderChart, type K8sObject, type Overrides } from '../helpers/helm';
 
 /** The parts of a skaffold config these tests read. */
@@ -91,9 +92,10 @@ describe('skaffold.yaml', () => {
     });
   });
 
-  it('port-forwards the worker metrics and the RabbitMQ management UI', () => {
+  it('port-forwards the worker metrics, the webhook and the RabbitMQ management UI', () => {
     expect(app.portForward).toEqual([
       { resourceType: 'service', resourceName: 'enhancer', port: 8080, localPort: 8080 },
+      { resourceType: 'service', resourceName: 'enhancer-ingest', port: 80, localPort: 8000 },
       { resourceType: 'service', resourceName: 'rabbitmq', port: 15672, localPort: 15672 },
     ]);
   });
@@ -108,6 +110,7 @@ describe('k8s/', () => {
       'Deployment/postgres',
       'Deployment/rabbitmq',
       'Secret/enhancer-dev',
+      'Secret/enhancer-dev-tenants',
       'Secret/postgres-dev',
       'Service/postgres',
       'Service/rabbitmq',
@@ -194,8 +197,10 @@ describe('k8s/dev-values.yaml', () => {
   it('renders with the chart into a worker that uses only what k8s/ provides', async () => {
     const objects = await renderChart(devValues as unknown as Overrides);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    expect(find(objects, 'Deployment').metadata.name).toBe('enhancer');
-    const svc = new Service(find(objects, 'Service'));
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(
+      expect.arrayContaining(['enhancer', 'enhancer-ingest']),
+    );
+    const svc = new Service(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'enhancer'));
     expect(svc.metadata?.name).toBe('enhancer');
     expect(svc.spec?.ports?.map((p) => p.port)).toContain(8080);
     const scaled = new ScaledObject(find(objects, 'ScaledObject') as IScaledObject).spec;
@@ -208,6 +213,18 @@ describe('k8s/dev-values.yaml', () => {
       expect(secretKeys('enhancer-dev')).toContain(ref.key);
     }
     expect(refs.map((r) => r.key)).toContain('RABBITMQ_MANAGEMENT_URL');
+  });
+
+  it('runs the webhook with the dev tenants Secret, which parses as the app reads it', async () => {
+    const objects = await renderChart(devValues as unknown as Overrides);
+    const ingest = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'enhancer-ingest');
+    const volumes = (
+      ingest as { spec: { template: { spec: { volumes: { secret?: { secretName: string } }[] } } } }
+    ).spec.template.spec.volumes;
+    expect(volumes.map((v) => v.secret?.secretName)).toContain('enhancer-dev-tenants');
+    const tenants = parseTenants(secretData('enhancer-dev-tenants')['tenants.json']!);
+    expect([...tenants.keys()]).toEqual(['dev']);
+    expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'enhancer-ingest')).toBe(true);
   });
 });
 

@@ -124,11 +124,15 @@ function valueArgs(overrides: Overrides): string[] {
   return Object.entries(overrides).flatMap(([k, v]) => ['--set-json', `${k}=${JSON.stringify(v)}`]);
 }
 
+export interface RenderOptions {
+  /** Extra API groups the cluster reports (OPERATOR_APIS for KEDA and prometheus-operator). */
+  readonly apiVersions?: readonly string[];
+  /** The cluster's Kubernetes version; helm's own default (its client's) otherwise. */
+  readonly kubeVersion?: string;
+}
+
 /** `helm template` of the chart; throws with helm's stderr when rendering fails. */
-export async function renderChart(
-  overrides: Overrides = {},
-  opts: { apiVersions?: readonly string[] } = {},
-): Promise<K8sObject[]> {
+export async function renderChart(overrides: Overrides = {}, opts: RenderOptions = {}): Promise<K8sObject[]> {
   const res = await templateChart(overrides, opts);
   if (res.code !== 0) throw new Error(`helm template failed (${res.code}): ${res.stderr}`);
   return parseAllDocuments(res.stdout)
@@ -136,12 +140,10 @@ export async function renderChart(
     .filter((obj): obj is K8sObject => obj !== null);
 }
 
-export function templateChart(
-  overrides: Overrides = {},
-  opts: { apiVersions?: readonly string[] } = {},
-): Promise<HelmResult> {
+export function templateChart(overrides: Overrides = {}, opts: RenderOptions = {}): Promise<HelmResult> {
   const apis = (opts.apiVersions ?? []).flatMap((a) => ['--api-versions', a]);
-  return helm(['template', 'rel', CHART, '--namespace', 'jobs', ...apis, ...valueArgs(overrides)]);
+  const kube = opts.kubeVersion ? ['--kube-version', opts.kubeVersion] : [];
+  return helm(['template', 'rel', CHART, '--namespace', 'jobs', ...apis, ...kube, ...valueArgs(overrides)]);
 }
 
 export function lintChart(overrides: Overrides = {}): Promise<HelmResult> {

@@ -3,6 +3,7 @@
  * (kubernetes-models). Those schemas accept unknown fields, so tests still assert the fields they rely on.
  */
 import * as apps from 'kubernetes-models/apps/v1';
+import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as batch from 'kubernetes-models/batch/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
@@ -17,6 +18,7 @@ type ModelClass = new (data: K8sObject) => { validate(): void };
 const GROUPS: Record<string, Record<string, unknown>> = {
   v1: core,
   'apps/v1': apps,
+  'autoscaling/v2': autoscaling,
   'batch/v1': batch,
   'networking.k8s.io/v1': networking,
   'policy/v1': policy,

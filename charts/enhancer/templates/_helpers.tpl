@@ -33,6 +33,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: worker
 {{- end }}
 
+{{/* Name prefix of the front door's objects: <fullname>-ingest, within the 63 characters of a Service. */}}
+{{- define "enhancer.ingestFullname" -}}
+{{- printf "%s-ingest" (include "enhancer.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{/* Selector of the ingest pods: the component keeps them out of every worker selector, and back. */}}
+{{- define "enhancer.ingestSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "enhancer.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: ingest
+{{- end }}
+
 {{- define "enhancer.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "enhancer.fullname" .) .Values.serviceAccount.name }}
@@ -48,6 +60,23 @@ app.kubernetes.io/component: worker
 
 {{- define "enhancer.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+
+{{/*
+A config map of values as environment strings, as JSON (callers `fromJson` it). Empty values are left
+out, so the app's own default applies; YAML numbers arrive as float64, so whole ones are printed
+without an exponent (1e+06).
+*/}}
+{{- define "enhancer.envData" -}}
+{{- $data := dict }}
+{{- range $k, $v := . }}
+{{- if and (kindIs "float64" $v) (eq (floor $v) $v) }}
+{{- $_ := set $data $k (printf "%.0f" $v) }}
+{{- else if ne (toString $v) "" }}
+{{- $_ := set $data $k (toString $v) }}
+{{- end }}
+{{- end }}
+{{- toJson $data }}
 {{- end }}
 
 {{/* The queue KEDA watches: <QUEUE_PREFIX>.jobs, as the worker's topology names it. */}}
@@ -77,4 +106,35 @@ app.kubernetes.io/component: worker
 {{- define "enhancer.tmpMount" -}}
 - name: tmp
   mountPath: /tmp
+{{- end }}
+
+{{/* The Secret with the key tenants.json the ingest pods mount: an existing one, or the chart's. */}}
+{{- define "enhancer.ingestTenantsSecret" -}}
+{{- default (printf "%s-tenants" (include "enhancer.ingestFullname" .)) .Values.ingest.tenants.existingSecret }}
+{{- end }}
+
+{{/*
+What the schema cannot say about ingest, checked once by its Deployment. The drain time is the app's
+(DRAIN_GRACE_MS in src/ingest/run-ingest.ts: 10 s).
+*/}}
+{{- define "enhancer.checkIngest" -}}
+{{- $in := .Values.ingest }}
+{{- if and $in.tenants.existingSecret $in.tenants.inline }}
+{{- fail "ingest.tenants: give either existingSecret or inline, not both" }}
+{{- end }}
+{{- if not (or $in.tenants.existingSecret $in.tenants.inline) }}
+{{- fail "ingest.enabled needs tenants: set ingest.tenants.existingSecret (a Secret with the key tenants.json) or ingest.tenants.inline (e.g. {acme: {secret: <at least 16 characters>}})" }}
+{{- end }}
+{{- $need := add (int64 $in.preStopSleepSeconds) 10 }}
+{{- if le (int64 $in.terminationGracePeriodSeconds) $need }}
+{{- fail (printf "ingest.terminationGracePeriodSeconds (%d s) must be above ingest.preStopSleepSeconds + the 10 s drain (%d s): the kubelet would cut requests in flight" (int64 $in.terminationGracePeriodSeconds) $need) }}
+{{- end }}
+{{- if $in.autoscaling.enabled }}
+{{- if gt (int $in.autoscaling.minReplicas) (int $in.autoscaling.maxReplicas) }}
+{{- fail (printf "ingest.autoscaling.minReplicas (%d) is above ingest.autoscaling.maxReplicas (%d)" (int $in.autoscaling.minReplicas) (int $in.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- if not (dig "requests" "cpu" "" $in.resources) }}
+{{- fail "ingest.autoscaling scales on CPU utilisation, a share of the request: set ingest.resources.requests.cpu" }}
+{{- end }}
+{{- end }}
 {{- end }}

@@ -16,6 +16,11 @@ export interface BenchOptions {
   readonly skipBaseline: boolean;
   /** Skip the observability-overhead variants (quiet, traced). */
   readonly skipOverhead: boolean;
+  /** Skip the ingest (webhook) scenario; or run only it. */
+  readonly skipIngest: boolean;
+  readonly ingestOnly: boolean;
+  readonly ingestSeconds: number;
+  readonly ingestConnections: number;
   /** Baseline and enhancer run alternately this many times; the report gives medians. */
   readonly rounds: number;
   /** When set, the enhancer worker runs with --cpu-prof and writes its profile here. */
@@ -36,6 +41,10 @@ export const usage = `npm run bench -- [options]
   --rounds N             alternate baseline and enhancer N times; report medians (default 3)
   --skip-baseline        run the enhancer only
   --skip-overhead        skip the observability-overhead runs (quiet and traced variants)
+  --skip-ingest          skip the ingest scenario (signed webhook posts through \`enhancer ingest\`)
+  --ingest-only          run only the ingest scenario
+  --ingest-seconds S     ingest load duration (default 10)
+  --ingest-connections C concurrent HTTP connections for the ingest load (default 50)
   --cpu-prof DIR         run the enhancer worker with node --cpu-prof, profile into DIR
   --amqp-url URL         default: AMQP_URL as enhancer reads it
   --database-url URL     default: DATABASE_URL as enhancer reads it (only its server is used)`;
@@ -54,6 +63,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       tenants: { type: 'string', default: '1' },
       'skip-baseline': { type: 'boolean', default: false },
       'skip-overhead': { type: 'boolean', default: false },
+      'skip-ingest': { type: 'boolean', default: false },
+      'ingest-only': { type: 'boolean', default: false },
+      'ingest-seconds': { type: 'string', default: '10' },
+      'ingest-connections': { type: 'string', default: '50' },
       rounds: { type: 'string', default: '3' },
       'cpu-prof': { type: 'string' },
       'amqp-url': { type: 'string' },
@@ -74,6 +87,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     tenants: int('tenants', values.tenants, 1),
     skipBaseline: values['skip-baseline'],
     skipOverhead: values['skip-overhead'],
+    skipIngest: values['skip-ingest'],
+    ingestOnly: values['ingest-only'],
+    ingestSeconds: int('ingest-seconds', values['ingest-seconds'], 1),
+    ingestConnections: int('ingest-connections', values['ingest-connections'], 1),
     rounds: int('rounds', values.rounds, 1),
     cpuProfDir: values['cpu-prof'],
     amqpUrl: values['amqp-url'] ?? config.amqpUrl,

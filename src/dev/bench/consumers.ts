@@ -115,7 +115,7 @@ export async function prepareEnhancer(
 }
 
 /** A TCP port nothing listens on right now (the bench must know the worker's metrics port). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

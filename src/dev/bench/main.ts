@@ -12,6 +12,8 @@ import { measure, measureThroughput, type ConsumerResult, type ThroughputResult 
 import { overheadOf, renderOverhead } from './overhead';
 import { medianResult } from './rounds';
 import { renderJson, renderTable } from './report';
+import { measureIngest } from './ingest';
+import { ingestJson, renderIngest } from './ingest-report';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -37,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     const enhancers: ConsumerResult[] = [];
     const quiet: ThroughputResult[] = [];
     const traced: ThroughputResult[] = [];
-    for (let round = 1; round <= o.rounds; round++) {
+    for (let round = 1; round <= (o.ingestOnly ? 0 : o.rounds); round++) {
       const rid = `${id}r${round}`;
       if (!o.skipBaseline) {
         log(`round ${round}/${o.rounds}: baseline: preparing its database and queue`);
@@ -52,6 +54,17 @@ async function main(argv: string[]): Promise<number> {
         (variant === 'quiet' ? quiet : traced).push(await measureThroughput(c, o, log, abort.signal));
       }
     }
+    const ingest = o.skipIngest ? undefined : await measureIngest(o, id, cleanup, log, abort.signal);
+    if (!enhancers.length) {
+      log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
+      const only = { bench: 'enhancer', at: new Date().toISOString(), node: process.version, busy: busyPct };
+      process.stdout.write(
+        ingest
+          ? `\n${renderIngest(ingest)}\n\n${JSON.stringify({ ...only, ingest: ingestJson(ingest) })}\n`
+          : '',
+      );
+      return 0;
+    }
     const baseline = baselines.length ? medianResult(baselines) : undefined;
     const enhancer = medianResult(enhancers);
     const ratios = baselines.map((b, i) => enhancers[i]!.throughputJps / b.throughputJps);
@@ -60,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(
       `\n${renderTable(o, busyPct, enhancer, baseline, ratios)}\n` +
         (overhead ? `\n${renderOverhead(overhead)}\n` : '') +
-        `\n${renderJson(o, busyPct, enhancer, baseline, ratios, overhead)}\n`,
+        (ingest ? `\n${renderIngest(ingest)}\n` : '') +
+        `\n${renderJson(o, busyPct, enhancer, baseline, ratios, overhead, ingest && ingestJson(ingest))}\n`,
     );
     return 0;
   } catch (err) {

@@ -130,6 +130,7 @@ export function renderJson(
   baseline: ConsumerResult | undefined,
   roundRatios: readonly number[],
   overhead?: readonly OverheadRow[],
+  ingest?: Record<string, unknown>,
 ): string {
   const ratio = baseline ? enhancer.throughputJps / baseline.throughputJps : null;
   return JSON.stringify({
@@ -150,6 +151,7 @@ export function renderJson(
       throughput_per_round: roundRatios.map((r) => Math.round(r * 100) / 100),
     },
     observability_overhead: overhead ? overheadJson(overhead) : null,
+    ingest: ingest ?? null,
     targets: {
       throughput_ratio: {
         min: targets.throughputRatio,

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
         janitor: { intervalMs: 60_000, marginMs: 300_000 },
         events: { perMinute: 10, burst: 10 },
       },
+      ingest: { port: 8000, ratePerSecond: 50, burst: 50, dedupMs: 300_000, maxSkewMs: 300_000 },
       tracing: { serviceName: 'enhancer', sdkDisabled: false, exporters: [] },
     });
   });

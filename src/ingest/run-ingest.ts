@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema';
+import { Lifetime } from '../lib/lifetime';
+import { ConfigError } from '../config/load';
+import { backgroundClock, systemClock, type Clock } from '../domain/clock';
+import { errorMessage } from '../domain/errors';
+import { startHealthServer, type HealthServer } from '../observability/http-server';
+import { livenessReason } from '../observability/liveness';
+import type { Logger } from '../observability/logger';
+import { startLoopLagMonitor } from '../observability/loop-lag';
+import { startTracing } from '../observability/tracing';
+import { Dedup } from './dedup';
+import { CONFIRM_TIMEOUT_MS, JobPublisher } from './job-publisher';
+import { IngestMetrics } from './metrics';
+import { TokenBuckets } from './rate-limiter';
+import { TenantRegistry, parseTenants } from './tenants';
+import { watchTenantsFile } from './tenants-watch';
+import { webhookHandler } from './webhook';
+
+/** In-flight requests wait at most for their confirm; then the server closes what is left. */
+export const DRAIN_GRACE_MS = CONFIRM_TIMEOUT_MS + 5_000;
+
+export interface RunningIngest {
+  readonly http: HealthServer;
+  readonly metrics: IngestMetrics;
+  readonly publisher: JobPublisher;
+  readonly tenants: TenantRegistry;
+  /** Resolves once the first broker connection is up (the server answers 503 until then). */
+  readonly connected: Promise<void>;
+  /** Graceful stop: refuse new connections, let in-flight requests finish, then release everything. */
+  stop(): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+/** What tests may swap in. */
+export interface IngestHooks {
+  readonly clock?: Clock;
+}
+
+/** The composition root of `enhancer ingest`: every resource it opens registers its own release. */
+export async function runIngest(
+  config: Config,
+  log: Logger,
+  hooks: IngestHooks = {},
+): Promise<RunningIngest> {
+  const file = config.ingest.tenantsFile;
+  if (file === undefined) throw new ConfigError('TENANTS_FILE is required by `enhancer ingest`');
+  const initial = await readFile(file, 'utf8')
+    .then(parseTenants)
+    .catch((err: unknown) => {
+      throw new ConfigError(`invalid TENANTS_FILE=${JSON.stringify(file)}: ${errorMessage(err)}`);
+    });
+  const clock = hooks.clock ?? systemClock;
+  const life = new Lifetime((message) => log.warn('release failed', { error_message: message }));
+  try {
+    const tracing = await startTracing(config);
+    life.add(() => tracing.shutdown());
+    const metrics = new IngestMetrics(config.metricsMaxTenants);
+    const loopLag = startLoopLagMonitor(config.health);
+    life.add(() => loopLag.stop());
+    const limiter = new TokenBuckets(config.ingest.ratePerSecond, config.ingest.burst);
+    const tenants = new TenantRegistry(initial, () => readFile(file, 'utf8'), log);
+    const watcher = watchTenantsFile(
+      file,
+      async () => {
+        if (await tenants.reload()) limiter.retain((id) => tenants.get(id) !== undefined);
+      },
+      { clock: backgroundClock, log },
+    );
+    life.add(() => watcher.close());
+    const publisher = new JobPublisher({
+      amqpUrl: config.amqpUrl,
+      queuePrefix: config.queuePrefix,
+      deliveryLimit: config.deliveryLimit,
+      connectionName: `enhancer-ingest ${config.log.pod ?? hostname()}`,
+      reconnect: config.reconnect,
+      clock,
+      random: Math.random,
+      log,
+      tracer: tracing.tracer,
+    });
+    const connected = publisher.start();
+    life.add(() => publisher.close());
+    let draining = false;
+    const http = await startHealthServer({
+      port: config.ingest.port,
+      registry: metrics.registry,
+      live: () =>
+        livenessReason({
+          loopLag: () => loopLag.reason(),
+          abandonedRunning: () => 0,
+          maxAbandoned: 0,
+        }),
+      ready: () => (draining ? 'shutting down' : publisher.notReadyReason()),
+      handle: webhookHandler({
+        tenants,
+        limiter,
+        dedup: new Dedup(config.ingest.dedupMs),
+        publish: (job, parent) => publisher.publish(job, parent),
+        clock,
+        newJobId: randomUUID,
+        metrics,
+        log,
+        maxSkewMs: config.ingest.maxSkewMs,
+      }),
+    });
+    life.add(async () => {
+      draining = true;
+      await http.close(DRAIN_GRACE_MS);
+    });
+    log.info('ingest started', {
+      queue_prefix: config.queuePrefix,
+      http_port: http.port,
+      tenants: tenants.size,
+      rate_per_tenant: config.ingest.ratePerSecond,
+      dedup_seconds: config.ingest.dedupMs / 1000,
+      startup_ms: Math.round(process.uptime() * 1000),
+    });
+    return {
+      http,
+      metrics,
+      publisher,
+      tenants,
+      connected,
+      done: life.done,
+      stop: life.stop,
+    };
+  } catch (err) {
+    await life.release();
+    throw err;
+  }
+}

@@ -1,0 +1,17 @@
+import type { Config } from '../config/schema';
+import { untilSignal } from '../lib/until-signal';
+import { createLogger } from '../observability/logger';
+import { DRAIN_GRACE_MS, runIngest } from './run-ingest';
+
+/**
+ * `enhancer ingest` as a process: serves until SIGTERM or SIGINT, then refuses new connections, lets
+ * requests in flight get their broker confirm (at most DRAIN_GRACE_MS), closes and exits 0.
+ */
+export async function serveIngest(config: Config): Promise<number> {
+  const log = createLogger(config.log);
+  return untilSignal(log, await runIngest(config, log), {
+    stopping: 'stopping: no new requests; finishing those in flight',
+    stopped: 'ingest stopped',
+    fields: { grace_ms: DRAIN_GRACE_MS },
+  });
+}
