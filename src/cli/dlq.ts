@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import amqp from 'amqplib';
 import type { Config } from '../config/schema';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
+import { connectAmqp } from '../adapters/amqp/connect';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from '../adapters/amqp/dead-letters';
 import { names } from '../adapters/amqp/topology';
 import { openOrm } from '../adapters/db/orm';
@@ -26,7 +26,7 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
     throw new UsageError(`unknown dlq command ${JSON.stringify(sub ?? '')}`);
 
   const n = names(config.queuePrefix);
-  const conn = await amqp.connect(config.amqpUrl, { clientProperties: { connection_name: 'enhancer-dlq' } });
+  const conn = await connectAmqp(config.amqpUrl, 'enhancer-dlq');
   conn.on('error', () => undefined);
   try {
     const ch = await conn.createChannel();

@@ -121,7 +121,7 @@ export function injectTraceContext(ctx: Context, headers: Headers): Headers {
 /**
  * `ctx` as it is, when its span has ids of its own; otherwise (tracing off: a non-recording span that
  * only repeats the parent's ids, or none) with a stand-in span: fresh span id, the parent's trace id
- * or a fresh one, not sampled. So every attempt's log lines name a span of their own, a job's
+ * or a fresh one. So every attempt's log lines name a span of their own, a job's
  * attempts share the trace id its producer sent, and a trace can still be found by id when tracing
  * is turned on downstream.
  */
@@ -130,10 +130,14 @@ export function withOwnIds(ctx: Context, parent: Context): Context {
   const from = trace.getSpanContext(parent);
   if (own && isSpanContextValid(own) && own.spanId !== from?.spanId) return ctx;
   const id = randomUUID().replace(/-/g, '');
+  const parentValid = from !== undefined && isSpanContextValid(from);
   const sc: SpanContext = {
-    traceId: from && isSpanContextValid(from) ? from.traceId : id,
+    traceId: parentValid ? from.traceId : id,
     spanId: id.slice(0, 16),
-    traceFlags: TraceFlags.NONE,
+    // Passes the caller's sampling decision on; a new trace is marked sampled, so a service that
+    // does trace (with the default parent-based sampler) records it rather than inheriting "no"
+    // from a producer that merely was not tracing.
+    traceFlags: parentValid ? from.traceFlags : TraceFlags.SAMPLED,
   };
   return trace.setSpan(ctx, trace.wrapSpanContext(sc));
 }

@@ -76,10 +76,7 @@ export class AttemptTrace {
     this.fields = traceFields(trace.getSpan(this.ctx)!);
   }
 
-  /**
-   * Tags the span with the job, and returns the trace fields for its log lines: the span's ids, or
-   * (no trace context at all) the job's own `trace_id` as before; then that goes under `job_trace_id`.
-   */
+  /** Tags the span with the job, and returns the trace fields for its log lines (the job's own `trace_id` as `job_trace_id`). */
   job(job: Job): Fields {
     if (this.span.isRecording()) {
       this.span.setAttributes({
@@ -88,7 +85,6 @@ export class AttemptTrace {
         'enhancement.ticket_id': job.ticket_id,
       });
     }
-    if (!this.fields.trace_id) return job.trace_id ? { trace_id: job.trace_id } : {};
     return job.trace_id ? { ...this.fields, job_trace_id: job.trace_id } : this.fields;
   }
 

@@ -52,18 +52,21 @@ export type Outcome =
   'completed' | 'retried' | 'failed' | 'dead_lettered' | 'duplicate' | 'delayed' | 'quarantined' | 'requeued';
 
 /**
+ * Where a delivery comes from: `fresh` from the jobs queue (a redelivered one is moved to the suspect
+ * queue instead of running), `trusted` from the jobs queue too but known not to have killed anyone
+ * (this process held it when its link dropped), `solo` from the suspect queue, run alone.
+ */
+export type DeliveryMode = 'fresh' | 'trusted' | 'solo';
+
+/**
  * One delivery, start to settle. `fresh` deliveries that the broker redelivered are moved to the
  * suspect queue instead of running (the consumer runs those alone, `solo`). The original is acked only
  * after its history row is durable, or after a confirmed republish elsewhere (retry ladder, suspect or
  * dead-letter queue); if a republish fails it is nacked back to its queue. Nothing is lost.
  */
-export async function processDelivery(
-  d: Delivery,
-  deps: ProcessDeps,
-  mode: 'fresh' | 'solo',
-): Promise<Outcome> {
+export async function processDelivery(d: Delivery, deps: ProcessDeps, mode: DeliveryMode): Promise<Outcome> {
   deps.metrics.inFlight.inc();
-  const t = new AttemptTrace(deps.tracer, d, deps.queues[mode]);
+  const t = new AttemptTrace(deps.tracer, d, mode === 'solo' ? deps.queues.solo : deps.queues.fresh);
   let outcome: Outcome = 'requeued';
   try {
     outcome = await handle(d, deps, mode, t);
@@ -84,12 +87,7 @@ export async function processDelivery(
   }
 }
 
-async function handle(
-  d: Delivery,
-  deps: ProcessDeps,
-  mode: 'fresh' | 'solo',
-  t: AttemptTrace,
-): Promise<Outcome> {
+async function handle(d: Delivery, deps: ProcessDeps, mode: DeliveryMode, t: AttemptTrace): Promise<Outcome> {
   if (mode === 'fresh' && d.redelivered) {
     await deps.bus.quarantine(d);
     d.ack();
@@ -222,8 +220,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
     duration_ms: Math.round(outcome.durationMs),
   });
   if (decision.kind === 'dead-letter') {
-    const result = await deadLetter(ctx, decision.reason, failure, Math.round(outcome.durationMs));
-    if (result === 'dead_lettered') deps.metrics.attempt('failed', job.tenant_id, seconds);
+    const result = await deadLetter(ctx, decision.reason, failure, outcome.durationMs);
     return result === 'dead_lettered' ? 'failed' : result;
   }
 
@@ -256,17 +253,31 @@ interface JobCtx {
   readonly t: AttemptTrace;
 }
 
-/** Dead-letter first, then the row: a crash in between leaves a duplicate dead letter, never a lost job. */
+/**
+ * Dead-letter first, then the row: a crash in between leaves a duplicate dead letter, never a lost job.
+ * `durationMs` is the failed attempt's pipeline time; null for a job that never ran.
+ */
 async function deadLetter(
   { d, job, log, deps, t }: JobCtx,
   reason: DeadLetterReason,
   failure: FailureInfo,
-  processingMs: number | null,
+  durationMs: number | null,
 ): Promise<Outcome> {
   // These never ran at this attempt: no fence to honour, and they count as never run.
   const neverRan = reason === 'delivery_limit' || reason === 'validation';
+  const processingMs = durationMs === null ? null : Math.round(durationMs);
   await deps.bus.deadLetter(d, { reason, attempts: d.attempt, failure });
+  // Counted and told as soon as it is in the dead-letter queue, whatever becomes of its row: an
+  // outage must not hide the dead letters it causes from the alerts on them.
   deps.onDeadLetter?.({ jobId: job.job_id, tenantId: job.tenant_id, reason });
+  deps.metrics.deadLetters.inc({ reason });
+  if (neverRan) deps.metrics.attempt('dead_lettered', job.tenant_id);
+  else deps.metrics.attempt('failed', job.tenant_id, (durationMs ?? 0) / 1000);
+  log.error('job dead-lettered', {
+    reason,
+    error_type: failure.errorType,
+    error_message: failure.errorMessage,
+  });
   try {
     if (neverRan) {
       await t.db('forceFail', () =>
@@ -299,13 +310,6 @@ async function deadLetter(
     log.error('dead-lettered; history refused the row', { error_message: errorMessage(err) });
   }
   d.ack();
-  deps.metrics.deadLetters.inc({ reason });
-  if (neverRan) deps.metrics.attempt('dead_lettered', job.tenant_id);
-  log.error('job dead-lettered', {
-    reason,
-    error_type: failure.errorType,
-    error_message: failure.errorMessage,
-  });
   return 'dead_lettered';
 }
 

@@ -1,10 +1,5 @@
-import amqp, {
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type ConsumeMessage,
-  type GetMessage,
-} from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
+import { connectAmqp } from '../adapters/amqp/connect';
 import { setMaxListeners } from 'node:events';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { toDelivery } from '../adapters/amqp/delivery';
@@ -69,7 +64,8 @@ interface Link {
 export class Worker {
   state: WorkerState = 'starting';
   private link?: Link;
-  private consuming = false;
+  /** A consumer registration in flight (awaited before cancelling, or its deliveries slip past). */
+  private consuming?: Promise<void>;
   /** The running solo round, if any. */
   private soloRun?: Promise<void>;
   private poll?: NodeJS.Timeout;
@@ -80,8 +76,11 @@ export class Worker {
   private readonly shutdown = abortController();
   /** Ends a reconnect loop when the worker stops. */
   private readonly stopping = new AbortController();
-  /** Held by a link that dropped: their redeliveries are trusted once each. */
-  private ownRedeliveries = new Set<string>();
+  /**
+   * Jobs a link that dropped was running: their redeliveries are trusted once each, until the given
+   * time (a copy redelivered to another worker must not stay trusted here for good).
+   */
+  private ownRedeliveries = new Map<string, number>();
   private base?: BaseDeps;
 
   constructor(
@@ -128,12 +127,14 @@ export class Worker {
     this.state = 'draining';
     this.stopping.abort();
     if (this.poll) clearInterval(this.poll);
+    // First let a reconnect end (at once: its waits and tries are aborted), so no consumer it is
+    // registering can hand out jobs after the drain below has begun.
+    await this.reconnecting;
     await this.cancelConsumer();
     if (!(await this.settled(graceMs))) {
       this.shutdown.abort();
       await this.settled(forceMs);
     }
-    await this.reconnecting;
     const link = this.link;
     this.link = undefined;
     if (link) await this.closeLink(link);
@@ -142,9 +143,7 @@ export class Worker {
 
   /** Connects, opens both channels and declares the topology; nothing is consumed yet. */
   private async open(): Promise<Link> {
-    const conn = await amqp.connect(this.opts.amqpUrl, {
-      clientProperties: { connection_name: this.opts.connectionName },
-    });
+    const conn = await connectAmqp(this.opts.amqpUrl, this.opts.connectionName);
     const link: Link = { conn, open: true, holding: new Map() };
     conn.on('error', () => undefined); // 'close' follows with the error
     conn.on('close', (err?: Error) => this.lost(link, err ?? new Error('connection closed')));
@@ -190,7 +189,8 @@ export class Worker {
     link.consumerTag = undefined;
     void link.conn.close().catch(() => undefined); // a channel died, the connection may live on
     if (this.link !== link) return;
-    this.ownRedeliveries = new Set(link.holding.keys());
+    const trustedUntil = this.opts.clock.now() + TRUST_MS;
+    this.ownRedeliveries = new Map([...link.holding.keys()].map((id) => [id, trustedUntil]));
     if (this.state !== 'running') return;
     this.state = 'reconnecting';
     this.opts.log.warn('lost the broker connection; reconnecting', {
@@ -213,6 +213,7 @@ export class Worker {
       {
         clock: this.opts.clock,
         signal: this.stopping.signal,
+        discard: (late) => void this.closeLink(late),
         delayMs: (n) => backoffMs(n, this.opts.reconnect, this.opts.random()),
         onFailure: (err, n, next) =>
           this.opts.log.warn('broker reconnect failed', {
@@ -235,22 +236,21 @@ export class Worker {
   }
 
   /** Consume fresh jobs unless already doing so, running suspects, or not running. */
-  private async resume(): Promise<void> {
+  private resume(): Promise<void> {
     const link = this.link;
-    if (this.state !== 'running' || this.soloRun || this.consuming || !link?.open || link.consumerTag) return;
-    this.consuming = true;
-    try {
-      const { consumerTag } = await link.ch!.consume(this.n.jobs, (msg) => this.onMessage(link, msg), {
-        noAck: false,
-      });
-      if (link.open) link.consumerTag = consumerTag;
-    } catch (err) {
-      this.lost(link, err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      this.consuming = false;
-    }
-    // Shutdown or a solo round began while the consumer was being registered: no new jobs.
-    if (this.state !== 'running' || this.soloRun) await this.cancelConsumer();
+    if (this.consuming) return this.consuming;
+    if (this.state !== 'running' || this.soloRun || !link?.open || link.consumerTag) return Promise.resolve();
+    this.consuming = (async () => {
+      try {
+        const { consumerTag } = await link.ch!.consume(this.n.jobs, (msg) => this.onMessage(link, msg), {
+          noAck: false,
+        });
+        if (link.open) link.consumerTag = consumerTag;
+      } catch (err) {
+        this.lost(link, err instanceof Error ? err : new Error(String(err)));
+      }
+    })().finally(() => (this.consuming = undefined));
+    return this.consuming;
   }
 
   private onMessage(link: Link, msg: ConsumeMessage | null): void {
@@ -260,21 +260,30 @@ export class Worker {
     }
     const d = toDelivery(link.ch!, msg, () => link.open);
     const id = d.messageId;
-    const ours = d.redelivered && id !== undefined && this.ownRedeliveries.delete(id);
-    if (id !== undefined) link.holding.set(id, (link.holding.get(id) ?? 0) + 1);
+    const ours = d.redelivered && id !== undefined && this.trusted(id);
+    // Only a job that runs here is vouched for later; one merely moved to the suspect queue is not.
+    const runs = !d.redelivered || ours;
+    if (runs && id !== undefined) link.holding.set(id, (link.holding.get(id) ?? 0) + 1);
     this.track(
-      processDelivery(d, link.deps!, ours ? 'solo' : 'fresh')
+      processDelivery(d, link.deps!, ours ? 'trusted' : 'fresh')
         .then((outcome) => {
           this.opts.onOutcome?.(outcome);
           if (outcome === 'quarantined') void this.enterSolo();
         })
         .finally(() => {
-          if (id === undefined) return;
+          if (!runs || id === undefined) return;
           const left = (link.holding.get(id) ?? 1) - 1;
           if (left > 0) link.holding.set(id, left);
           else link.holding.delete(id);
         }),
     );
+  }
+
+  /** Takes `id`'s trust, if this worker holds it still. */
+  private trusted(id: string): boolean {
+    const until = this.ownRedeliveries.get(id);
+    this.ownRedeliveries.delete(id);
+    return until !== undefined && until > this.opts.clock.now();
   }
 
   private track(p: Promise<void>): void {
@@ -336,6 +345,7 @@ export class Worker {
   }
 
   private async cancelConsumer(): Promise<void> {
+    await this.consuming;
     const link = this.link;
     const tag = link?.consumerTag;
     if (!link || !tag) return;
@@ -357,6 +367,12 @@ export class Worker {
     return result;
   }
 }
+
+/**
+ * How long jobs held when a link dropped stay trusted. The broker redelivers them as soon as they are
+ * requeued, so their copies come back (here or elsewhere) within moments of the reconnect.
+ */
+const TRUST_MS = 60_000;
 
 /** One shutdown signal that every running attempt listens to: as many listeners as jobs in flight. */
 function abortController(): AbortController {

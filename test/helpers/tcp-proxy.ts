@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 export interface TcpProxy {
   readonly port: number;
   cut(): void;
+  /** From now on, accept connections and never answer (a broker that hangs), until `restore`. */
+  hold(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -15,7 +17,14 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let open = true;
+  let holding = false;
   const server = net.createServer((client) => {
+    if (holding) {
+      sockets.add(client);
+      client.on('error', () => undefined);
+      client.on('close', () => sockets.delete(client));
+      return;
+    }
     if (!open) {
       client.destroy();
       return;
@@ -41,8 +50,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       open = false;
       for (const s of sockets) s.destroy();
     },
+    hold: () => {
+      holding = true;
+    },
     restore: () => {
       open = true;
+      holding = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

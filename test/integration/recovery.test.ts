@@ -126,7 +126,9 @@ describe('recovery from broker and database outages', () => {
       .filter((l) => l.msg === 'lost the broker connection; reconnecting')
       .reduce((sum, l) => sum + Number(l.jobs_held), 0);
     expect(held).toBeGreaterThan(0);
-    expect(suspects).toBeLessThan(held);
+    // Only messages prefetched but not yet handed to the worker when a link dropped (at most the
+    // prefetch, 8, per drop) may come back as suspects; every job it was running is trusted.
+    expect(suspects).toBeLessThanOrEqual(2 * 8);
   }, 120_000);
 
   it('the broker is unreachable for 3 s: reconnects back off, readiness stays 503, then it resumes', async () => {
@@ -181,6 +183,30 @@ describe('recovery from broker and database outages', () => {
       await worker.stop();
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(worker.worker.state).toBe('stopped');
+    } finally {
+      worker = undefined;
+      await proxy.close();
+    }
+  });
+
+  it('stops promptly while a reconnect try hangs on a broker that accepts and never answers', async () => {
+    const proxy = await startTcpProxy(5672);
+    try {
+      const { log, lines } = capturedLog(`silent-${t.prefix}`);
+      worker = await runWorker(
+        t.config({ AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}`, AMQP_RECONNECT_BASE_MS: '50' }),
+        log,
+      );
+      proxy.hold();
+      proxy.cut();
+      await waitFor('reconnecting', () => worker!.worker.state === 'reconnecting');
+      // Past the first backoff wait: a try is now stuck in the AMQP handshake.
+      await new Promise((r) => setTimeout(r, 500));
+      const began = Date.now();
+      await worker.stop();
+      expect(Date.now() - began).toBeLessThan(1_000);
+      expect(worker.worker.state).toBe('stopped');
+      expect(lines.filter((l) => l.msg === 'reconnected to the broker')).toEqual([]);
     } finally {
       worker = undefined;
       await proxy.close();

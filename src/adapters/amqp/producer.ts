@@ -1,5 +1,6 @@
 import { SpanKind, context, trace, type Context, type Tracer } from '@opentelemetry/api';
-import amqp, { type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
+import { connectAmqp } from './connect';
 import type { Job } from '../../domain/job';
 import { TRACER_NAME, inSpan, injectTraceContext, withOwnIds } from '../../observability/tracing';
 import { ConfirmPublisher, jobProperties } from './confirm-publisher';
@@ -30,9 +31,7 @@ export async function openProducer(opts: {
   /** Shown by `rabbitmqctl list_connections client_properties`; default `enhancer-producer`. */
   connectionName?: string;
 }): Promise<Producer> {
-  const connection = await amqp.connect(opts.amqpUrl, {
-    clientProperties: { connection_name: opts.connectionName ?? 'enhancer-producer' },
-  });
+  const connection = await connectAmqp(opts.amqpUrl, opts.connectionName ?? 'enhancer-producer');
   connection.on('error', () => undefined);
   try {
     const ch = await connection.createConfirmChannel();

@@ -69,3 +69,25 @@ describe('retryUntil', () => {
     expect(tries).toBe(1);
   });
 });
+
+describe('retryUntil with a try that never answers', () => {
+  it('returns at once when aborted mid-try, and hands a late value to discard', async () => {
+    const clock = new FakeClock();
+    const stop = new AbortController();
+    let answer!: (v: string) => void;
+    const discarded: string[] = [];
+    const done = retryUntil(() => new Promise<string>((r) => (answer = r)), {
+      clock,
+      signal: stop.signal,
+      delayMs: () => 10,
+      discard: (v) => discarded.push(v),
+    });
+    clock.advance(10);
+    await flush();
+    stop.abort();
+    await expect(done).resolves.toBeUndefined();
+    answer('late link');
+    await flush();
+    expect(discarded).toEqual(['late link']);
+  });
+});

@@ -102,7 +102,10 @@ describe('processDelivery: a failed attempt that ends the job', () => {
     expect(w.bus.delays).toEqual([{ attempt: 4, delayMs: 2_000 }]);
     expect(d.acks).toBe(1);
     expect(await metricValue(w.metrics.waitOuts)).toBe(1);
-    expect(await metricValue(w.metrics.deadLetters, { reason: 'retries_exhausted' })).toBe(0);
+    // In the dead-letter queue already, so counted now: an outage must not hide the dead letters it
+    // causes. The delivery that later writes the row counts nothing more (owed-row tests).
+    expect(await metricValue(w.metrics.deadLetters, { reason: 'retries_exhausted' })).toBe(1);
+    expect(await metricValue(w.metrics.tasks, { status: 'failed', tenant_id: 'acme' })).toBe(1);
   });
 
   it('acks when history refuses the row for its data, instead of looping', async () => {

@@ -29,6 +29,9 @@ describe('processDelivery: a dead letter whose history row is still owed', () =>
     expect(forced).toEqual([{ jobId: JOB_ID, tenantId: 'acme', ticketId: 'TICKET-42', error: 'boom' }]);
     expect(w.enhancer.calls).toEqual([]);
     expect(w.bus.deadLetters).toEqual([]);
+    // Counted when it was dead-lettered; writing its row later counts nothing again.
+    expect((await w.metrics.deadLetters.get()).values).toEqual([]);
+    expect((await w.metrics.tasks.get()).values).toEqual([]);
   });
 
   it('waits Postgres out again, keeping the mark, while the row still cannot be written', async () => {
