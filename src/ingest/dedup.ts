@@ -4,7 +4,8 @@
  * not compared: an edit within the window is not a new job.
  *
  * Entries live in memory, one map per process, bounded to `maxEntries` (oldest dropped first). With
- * several ingest replicas, a retry that lands on another replica publishes again, under a new job_id.
+ * several ingest replicas, a retry that lands on another replica publishes again; the job_id is derived
+from the tenant, ticket and window (windowJobId), so the worker still runs it once.
  *
  * A post that arrives while the first is still waiting for its broker confirm shares that wait and
  * its answer. A failed publish keeps its job_id for the window, so a retry that publishes again uses
@@ -64,6 +65,8 @@ export class Dedup {
       jobId: entry.jobId,
       settle: (ok) => {
         entry.state = ok ? 'published' : 'failed';
+        // Only waiters of an in-flight publish need it; settled entries keep just their id.
+        entry.result = undefined;
         settle(ok);
       },
     };

@@ -45,6 +45,7 @@ type State = 'connecting' | 'connected' | 'blocked' | 'closed';
  */
 export class JobPublisher {
   private state: State = 'connecting';
+  private connectedOnce = false;
   private producer?: Producer;
   private nextTryAt = 0;
   private connecting?: Promise<void>;
@@ -56,6 +57,11 @@ export class JobPublisher {
   start(): Promise<void> {
     this.connecting = this.connect(true).finally(() => (this.connecting = undefined));
     return this.connecting;
+  }
+
+  /** Why the first connection is not up yet; null once it has been (whatever happened since). */
+  startupReason(): string | null {
+    return this.connectedOnce ? null : this.notReadyReason();
   }
 
   notReadyReason(): string | null {
@@ -152,6 +158,7 @@ export class JobPublisher {
     producer.publisher.channel.on('close', () => lost(new Error('AMQP channel closed')));
     this.producer = producer;
     this.state = 'connected';
+    this.connectedOnce = true;
   }
 
   private lost(producer: Producer, err: Error): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
@@ -18,6 +18,14 @@ import { TokenBuckets } from './rate-limiter';
 import { TenantRegistry, parseTenants } from './tenants';
 import { watchTenantsFile } from './tenants-watch';
 import { webhookHandler } from './webhook';
+import { windowJobId } from './job-ids';
+
+/** The file's mtime, or undefined when it cannot be read (the read that follows reports why). */
+const modifiedAt = (file: string) =>
+  stat(file).then(
+    (st) => st.mtimeMs,
+    () => undefined,
+  );
 
 /** In-flight requests wait at most for their confirm; then the server closes what is left. */
 export const DRAIN_GRACE_MS = CONFIRM_TIMEOUT_MS + 5_000;
@@ -47,6 +55,7 @@ export async function runIngest(
 ): Promise<RunningIngest> {
   const file = config.ingest.tenantsFile;
   if (file === undefined) throw new ConfigError('TENANTS_FILE is required by `enhancer ingest`');
+  const readAt = await modifiedAt(file);
   const initial = await readFile(file, 'utf8')
     .then(parseTenants)
     .catch((err: unknown) => {
@@ -62,14 +71,13 @@ export async function runIngest(
     life.add(() => loopLag.stop());
     const limiter = new TokenBuckets(config.ingest.ratePerSecond, config.ingest.burst);
     const tenants = new TenantRegistry(initial, () => readFile(file, 'utf8'), log);
-    const watcher = watchTenantsFile(
-      file,
-      async () => {
-        if (await tenants.reload()) limiter.retain((id) => tenants.get(id) !== undefined);
-      },
-      { clock: backgroundClock, log },
-    );
+    const reload = async () => {
+      if (await tenants.reload()) limiter.retain((id) => tenants.get(id) !== undefined);
+    };
+    const watcher = watchTenantsFile(file, reload, { clock: backgroundClock, log });
     life.add(() => watcher.close());
+    // An edit between the first read and the watch would otherwise wait for the next one.
+    if ((await modifiedAt(file)) !== readAt) await reload();
     const publisher = new JobPublisher({
       amqpUrl: config.amqpUrl,
       queuePrefix: config.queuePrefix,
@@ -93,14 +101,19 @@ export async function runIngest(
           abandonedRunning: () => 0,
           maxAbandoned: 0,
         }),
-      ready: () => (draining ? 'shutting down' : publisher.notReadyReason()),
+      // Not ready only before the first connection: afterwards a broker problem is answered per request
+      // (503 with Retry-After), rather than every replica leaving the Service at once.
+      ready: () => (draining ? 'shutting down' : publisher.startupReason()),
       handle: webhookHandler({
         tenants,
         limiter,
         dedup: new Dedup(config.ingest.dedupMs),
         publish: (job, parent) => publisher.publish(job, parent),
         clock,
-        newJobId: randomUUID,
+        newJobId: (tenantId, ticketId, nowMs) =>
+          config.ingest.dedupMs > 0
+            ? windowJobId(tenantId, ticketId, nowMs, config.ingest.dedupMs)
+            : randomUUID(),
         metrics,
         log,
         maxSkewMs: config.ingest.maxSkewMs,

@@ -23,7 +23,8 @@ export interface WebhookDeps {
   /** Resolves once the broker confirmed; throws (with `retryAfterMs`, if known) otherwise. */
   publish(job: Job, parent: Context): Promise<void>;
   readonly clock: Clock;
-  readonly newJobId: () => string;
+  /** The job_id of a tenant's ticket posted now (see windowJobId). */
+  readonly newJobId: (tenantId: string, ticketId: string, nowMs: number) => string;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
   readonly maxSkewMs: number;
@@ -96,6 +97,9 @@ async function handle(req: IncomingMessage, deps: WebhookDeps): Promise<Answer> 
   }
   const body = await readBody(req, MAX_BODY_BYTES);
   if (body === 'too-large') return tooLarge(tenant.id);
+  // The client went away mid-body: its fault, not ours (nginx's 499), and nobody reads the answer.
+  if (body === 'aborted')
+    return refuse(499, 'client_closed', 'client closed the request', { tenantId: tenant.id });
   const now = deps.clock.now();
   const check = verifySignature(
     { body, signature: header(req, 'x-signature'), timestamp: header(req, 'x-timestamp') },
@@ -132,7 +136,9 @@ async function handle(req: IncomingMessage, deps: WebhookDeps): Promise<Answer> 
   if (mapped.unknownPriority !== undefined) {
     deps.log.info('unknown priority taken as medium', { ...ids, priority_name: mapped.unknownPriority });
   }
-  const claim = deps.dedup.claim(tenant.id, ticket.ticket_id, now, deps.newJobId);
+  const claim = deps.dedup.claim(tenant.id, ticket.ticket_id, now, () =>
+    deps.newJobId(tenant.id, ticket.ticket_id, now),
+  );
   if (claim.kind !== 'publish') {
     const ok = claim.kind === 'published' || (await claim.result);
     if (!ok) return unavailable('the first post of this ticket was not confirmed', 1_000, tenant.id);
@@ -150,14 +156,17 @@ async function handle(req: IncomingMessage, deps: WebhookDeps): Promise<Answer> 
     timestamp: new Date(now).toISOString(),
     ...(incoming && isSpanContextValid(incoming) ? { trace_id: incoming.traceId } : {}),
   };
+  // Settled on every path, or later posts of this ticket would wait on it for the whole window.
+  let confirmed = false;
   try {
     await deps.publish(job, parent);
+    confirmed = true;
   } catch (err) {
-    claim.settle(false);
     const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 1_000;
     return unavailable(errorMessage(err), retryAfterMs, tenant.id);
+  } finally {
+    claim.settle(confirmed);
   }
-  claim.settle(true);
   deps.metrics.jobPublished(tenant.id);
   deps.log.info('job accepted', {
     ...ids,
@@ -192,9 +201,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** The body, or 'too-large' as soon as it passes `limit` (the rest is drained, never buffered). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
+/**
+ * The body, or 'too-large' as soon as it passes `limit` (the rest is drained, never buffered), or
+ * 'aborted' when the client goes away before the end.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -209,6 +221,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     };
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks, Math.min(size, limit))));
-    req.on('error', reject);
+    req.on('error', () => resolve('aborted'));
   });
 }

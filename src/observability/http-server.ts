@@ -68,6 +68,10 @@ export async function startHealthServer(opts: {
     server.listen(opts.port, () => resolve());
   });
   server.keepAliveTimeout = 5_000;
+  // A client trickling headers or a body (slowloris) holds a socket and up to a body's worth of memory:
+  // bound how long a request may take to arrive (Node's defaults are 60 s and 300 s).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
   return {
     port: (server.address() as AddressInfo).port,
     close: (graceMs = 0) =>

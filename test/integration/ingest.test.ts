@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -223,6 +224,27 @@ describe('enhancer ingest against real RabbitMQ and Postgres', () => {
     expect(get.headers.get('allow')).toBe('POST');
   });
 
+  it('counts a client that goes away mid-body as 499, not as a server error', async () => {
+    const metric = async (code: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${ingest.http.port}/metrics`)).text();
+      return Number(new RegExp(`ingest_requests_total\\{code="${code}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const [before499, before500] = [await metric(499), await metric(500)];
+    const req = http.request({
+      host: '127.0.0.1',
+      port: ingest.http.port,
+      method: 'POST',
+      path: '/webhook/servicedesk',
+      headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme', 'content-length': '1000' },
+    });
+    req.on('error', () => undefined);
+    req.write('{"ticket_id":');
+    await new Promise((r) => setTimeout(r, 100));
+    req.destroy();
+    await waitFor('499 counted', async () => (await metric(499)) === before499 + 1);
+    expect(await metric(500)).toBe(before500);
+  });
+
   it('answers 429 with Retry-After when a tenant exceeds its rate, without publishing', async () => {
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) => post(ticket(`RATE-${i}`), { tenant: 'noisy' })),
@@ -319,21 +341,18 @@ describe('enhancer ingest against real RabbitMQ and Postgres', () => {
     it('answers 503 with Retry-After at once, publishes nothing, and recovers by itself', async () => {
       expect((await post(ticket('OUT-0'), { port: cut.http.port })).status).toBe(202);
       proxy.cut();
-      await waitFor(
-        'not ready',
-        async () => (await fetch(`http://127.0.0.1:${cut.http.port}/readyz`)).status === 503,
-      );
+      await waitFor('the loss to be noticed', () => cut.publisher.notReadyReason() !== null);
       const began = Date.now();
       const down = await post(ticket('OUT-1'), { port: cut.http.port });
       expect(Date.now() - began).toBeLessThan(1_000);
       expect(down).toMatchObject({ status: 503, json: { error: 'broker_unavailable' } });
       expect(Number(down.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(await tappedFor('OUT-1')).toEqual([]);
+      // Still ready: the pod keeps its endpoint and answers 503 with Retry-After itself, rather than
+      // every replica leaving the Service at once (clients would get connection refused).
+      expect((await fetch(`http://127.0.0.1:${cut.http.port}/readyz`)).status).toBe(200);
       proxy.restore();
-      await waitFor(
-        'ready again',
-        async () => (await fetch(`http://127.0.0.1:${cut.http.port}/readyz`)).status === 200,
-      );
+      await waitFor('reconnected', () => cut.publisher.notReadyReason() === null);
       // The helpdesk's retry is published now, once, under the job_id the failed post was given.
       const retried = await post(ticket('OUT-1'), { port: cut.http.port });
       expect(retried.status).toBe(202);
