@@ -15,7 +15,8 @@ export class TokenBuckets {
   /** 0 when the request may go ahead (a token was taken), else the ms until a token is there. */
   take(key: string, nowMs: number): number {
     let bucket = this.buckets.get(key);
-    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.ratePerSecond, this.burst, nowMs)));
+    if (!bucket)
+      this.buckets.set(key, (bucket = new TokenBucket(this.ratePerSecond, 1_000, this.burst, nowMs)));
     return bucket.take(nowMs);
   }
 

@@ -1,7 +1,8 @@
 import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
+import { settlesWithin } from '../lib/with-timeout';
 import type { Logger } from '../observability/logger';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '../lib/token-bucket';
 
 /** What the worker knows when it dead-letters a message (an invalid one may lack ids). */
 export interface DeadLetterNotice {
@@ -46,6 +47,8 @@ export interface DeadLetterEventsOptions {
   readonly perMinute: number;
   readonly burst: number;
   readonly onSuppressed?: () => void;
+  /** How long `stop` waits for the posts under way (default 5 s); the sink should bound each too. */
+  readonly stopWaitMs?: number;
 }
 
 /**
@@ -61,12 +64,12 @@ export class DeadLetterEvents {
   private stopped = false;
 
   constructor(private readonly o: DeadLetterEventsOptions) {
-    this.bucket = new TokenBucket({ perMinute: o.perMinute, burst: o.burst, clock: o.clock });
+    this.bucket = new TokenBucket(o.perMinute, 60_000, o.burst, o.clock.now());
   }
 
   notify(notice: DeadLetterNotice): void {
     if (this.stopped) return;
-    if (!this.bucket.take()) {
+    if (this.bucket.take(this.o.clock.now()) > 0) {
       this.suppressed++;
       this.o.onSuppressed?.();
       return;
@@ -85,10 +88,16 @@ export class DeadLetterEvents {
     this.posting.add(post);
   }
 
-  /** Posts nothing more and waits for the posts under way. */
+  /** Posts nothing more and waits for the posts under way, at most `stopWaitMs`. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.posting]);
+    if (this.posting.size === 0) return;
+    const settled = await settlesWithin(
+      this.o.clock,
+      this.o.stopWaitMs ?? 5_000,
+      Promise.all([...this.posting]),
+    );
+    if (!settled) this.o.log.warn('gave up waiting for Kubernetes Events', { posting: this.posting.size });
   }
 
   event(notice: DeadLetterNotice, folded: number): PodEvent {

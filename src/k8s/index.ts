@@ -31,17 +31,26 @@ export interface ClusterServices {
   readonly namespace: string;
   readonly elector: LeaderElector;
   notifyDeadLetter(notice: DeadLetterNotice): void;
-  /** Steps down and releases the Lease (first at shutdown, so another pod takes over at once). */
+  /**
+   * Steps down and releases the Lease, so another pod takes over at once; at most twice the renew
+   * deadline, so it can run alongside the drain at shutdown.
+   */
   stopLeading(): Promise<void>;
-  /** After the drain, so its dead letters are still reported. */
+  /** Resolves when no janitor sweep runs: before the database closes. */
+  janitorIdle(): Promise<void>;
+  /** After the drain, so its dead letters are still reported; at most {@link EVENT_TIMEOUT_MS}. */
   stopEvents(): Promise<void>;
 }
+
+/** How long one Event post may take, and how long shutdown waits for the posts under way. */
+export const EVENT_TIMEOUT_MS = 5_000;
 
 export async function startCluster(deps: ClusterDeps): Promise<ClusterServices> {
   const { config, log, metrics, clock } = deps;
   const c = config.cluster;
   const [apis, namespace] = await Promise.all([
-    kubeApis(deps.configureKube),
+    // A Lease call slower than the renew deadline is too late anyway.
+    kubeApis(deps.configureKube, { clock, leaseMs: c.lease.renewDeadlineMs, eventMs: EVENT_TIMEOUT_MS }),
     resolveNamespace(c.namespace, deps.readFile),
   ]);
   const pod = c.podName ?? hostname();
@@ -80,6 +89,7 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterServices> 
           perMinute: c.events.perMinute,
           burst: c.events.burst,
           onSuppressed: () => metrics.eventsSuppressed.inc(),
+          stopWaitMs: EVENT_TIMEOUT_MS,
         })
       : undefined;
   log.info('cluster features started', { namespace, lease: c.lease.name, holder: pod });
@@ -87,10 +97,8 @@ export async function startCluster(deps: ClusterDeps): Promise<ClusterServices> 
     namespace,
     elector,
     notifyDeadLetter: (notice) => events?.notify(notice),
-    stopLeading: async () => {
-      await elector.stop();
-      await janitor.idle();
-    },
+    stopLeading: () => elector.stop(),
+    janitorIdle: () => janitor.idle(),
     stopEvents: async () => events?.stop(),
   };
 }

@@ -28,19 +28,22 @@ export interface JanitorOptions {
   readonly onAbandoned?: (count: number) => void;
 }
 
-/** The leader's chore: sweep at once, then every interval, until leadership ends. */
+/**
+ * The leader's chore: sweep at once, then every interval, until leadership ends. Never two sweeps at
+ * once, even when a re-election starts a new loop while the old loop's sweep still runs.
+ */
 export class Janitor {
-  private running: Promise<unknown> = Promise.resolve();
+  private sweeping?: Promise<number>;
 
   constructor(private readonly o: JanitorOptions) {}
 
-  /** Runs while `signal` is not aborted; at most one sweep at a time. */
+  /** Runs while `signal` is not aborted. */
   lead(signal: AbortSignal): void {
     let timer: Timer | undefined;
     signal.addEventListener('abort', () => timer?.clear(), { once: true });
     const loop = () => {
       if (signal.aborted) return;
-      this.running = this.sweepOnce().finally(() => {
+      void this.sweepOnce().finally(() => {
         if (!signal.aborted) timer = this.o.clock.setTimer(loop, this.o.intervalMs);
       });
     };
@@ -49,10 +52,20 @@ export class Janitor {
 
   /** Resolves when no sweep is running (for shutdown, before the database closes). */
   async idle(): Promise<void> {
-    await this.running;
+    while (this.sweeping) await this.sweeping;
   }
 
-  async sweepOnce(): Promise<number> {
+  /** Sweeps once; while a sweep runs, a second call joins it rather than starting another. */
+  sweepOnce(): Promise<number> {
+    if (this.sweeping) return this.sweeping;
+    const sweep = this.sweep().finally(() => {
+      if (this.sweeping === sweep) this.sweeping = undefined;
+    });
+    this.sweeping = sweep;
+    return sweep;
+  }
+
+  private async sweep(): Promise<number> {
     const { thresholdMs } = this.o;
     try {
       const count = await this.o.sweep(

@@ -2,7 +2,9 @@
  * The Lease and Event ports on @kubernetes/client-node. The library (ESM, ~0.5 s to load) is imported
  * here only, lazily, so a worker outside a cluster never pays for it.
  */
-import type { CoreV1Event, KubeConfig, V1Lease } from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Event, KubeConfig, V1Lease } from '@kubernetes/client-node';
+import type { Clock } from '../domain/clock';
+import { withTimeout } from '../lib/with-timeout';
 import { LeaseConflict, type LeaseApi, type LeaseRecord } from './lease-elector';
 import type { EventSink, PodEvent } from './events';
 
@@ -13,41 +15,90 @@ export interface KubeApis {
   readonly events: EventSink;
 }
 
-/** `configure` fills the KubeConfig (tests point it at a fake); by default kubeconfig, else in-cluster. */
-export async function kubeApis(configure?: (kc: KubeConfig) => void): Promise<KubeApis> {
+/**
+ * client-node sets no timeout: a request to a hung API server would wait forever. Every call here is
+ * bounded, aborted when its time is up and then failed with a TimeoutError.
+ */
+export interface KubeTimeouts {
+  readonly clock: Clock;
+  /** Per Lease call; the renew deadline, as a renewal that slow is too late anyway. */
+  readonly leaseMs: number;
+  /** Per Event post. */
+  readonly eventMs: number;
+}
+
+/**
+ * `configure` fills the KubeConfig (tests point it at a fake); by default kubeconfig, else in-cluster.
+ */
+export async function kubeApis(
+  configure: ((kc: KubeConfig) => void) | undefined,
+  timeouts: KubeTimeouts,
+): Promise<KubeApis> {
   const k8s: Kube = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   if (configure) configure(kc);
   else kc.loadFromDefault();
-  return { leases: leaseApi(k8s, kc), events: eventSink(k8s, kc) };
+  return { leases: leaseApi(k8s, kc, timeouts), events: eventSink(k8s, kc, timeouts) };
 }
 
 const codeOf = (err: unknown) => (err as { code?: unknown } | undefined)?.code;
 
-function leaseApi(k8s: Kube, kc: KubeConfig): LeaseApi {
+/** Per-call options that hand `signal` to the request, so a timed-out call is really aborted. */
+function aborting(k8s: Kube, signal: AbortSignal): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (res) => new k8s.Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+function leaseApi(k8s: Kube, kc: KubeConfig, t: KubeTimeouts): LeaseApi {
   const api = kc.makeApiClient(k8s.CoordinationV1Api);
-  const conflicts = async <T>(call: Promise<T>): Promise<T> => {
+  const call = async <T>(
+    what: string,
+    request: (options: ConfigurationOptions) => Promise<T>,
+    outer: AbortSignal | undefined,
+  ): Promise<T> => {
     try {
-      return await call;
+      return await withTimeout(t.clock, t.leaseMs, what, (signal) => request(aborting(k8s, signal)), outer);
     } catch (err) {
       if (codeOf(err) === 409) throw new LeaseConflict('the lease was written by another pod first');
       throw err;
     }
   };
   return {
-    async read(name, namespace) {
+    async read(name, namespace, signal) {
       try {
-        return fromLease(await api.readNamespacedLease({ name, namespace }));
+        return fromLease(
+          await call('reading the lease', (o) => api.readNamespacedLease({ name, namespace }, o), signal),
+        );
       } catch (err) {
         if (codeOf(err) === 404) return undefined;
         throw err;
       }
     },
-    create: async (name, namespace, lease) =>
-      fromLease(await conflicts(api.createNamespacedLease({ namespace, body: toLease(k8s, name, lease) }))),
-    replace: async (name, namespace, lease) =>
+    create: async (name, namespace, lease, signal) =>
       fromLease(
-        await conflicts(api.replaceNamespacedLease({ name, namespace, body: toLease(k8s, name, lease) })),
+        await call(
+          'creating the lease',
+          (o) => api.createNamespacedLease({ namespace, body: toLease(k8s, name, lease) }, o),
+          signal,
+        ),
+      ),
+    replace: async (name, namespace, lease, signal) =>
+      fromLease(
+        await call(
+          'updating the lease',
+          (o) => api.replaceNamespacedLease({ name, namespace, body: toLease(k8s, name, lease) }, o),
+          signal,
+        ),
       ),
   };
 }
@@ -83,7 +134,7 @@ function fromLease(l: V1Lease): LeaseRecord {
   };
 }
 
-function eventSink(k8s: Kube, kc: KubeConfig): EventSink {
+function eventSink(k8s: Kube, kc: KubeConfig, t: KubeTimeouts): EventSink {
   const api = kc.makeApiClient(k8s.CoreV1Api);
   return {
     async create(e: PodEvent) {
@@ -104,7 +155,9 @@ function eventSink(k8s: Kube, kc: KubeConfig): EventSink {
         lastTimestamp: new Date(e.at),
         count: 1,
       };
-      await api.createNamespacedEvent({ namespace: e.namespace, body });
+      await withTimeout(t.clock, t.eventMs, 'posting an Event', (signal) =>
+        api.createNamespacedEvent({ namespace: e.namespace, body }, aborting(k8s, signal)),
+      );
     },
   };
 }

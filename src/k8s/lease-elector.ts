@@ -9,6 +9,7 @@
  */
 import type { Clock, Timer } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
+import { settlesWithin, withTimeout } from '../lib/with-timeout';
 import type { Logger } from '../observability/logger';
 
 /** A Lease as the elector sees it; times are epoch milliseconds. */
@@ -23,14 +24,14 @@ export interface LeaseRecord {
   readonly resourceVersion?: string;
 }
 
-/** The three Lease calls the elector makes. */
+/** The three Lease calls the elector makes; `signal` aborts a call the elector gave up on. */
 export interface LeaseApi {
   /** Undefined when the Lease does not exist. */
-  read(name: string, namespace: string): Promise<LeaseRecord | undefined>;
+  read(name: string, namespace: string, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
   /** Throws {@link LeaseConflict} when it exists already. */
-  create(name: string, namespace: string, lease: LeaseRecord): Promise<LeaseRecord>;
+  create(name: string, namespace: string, lease: LeaseRecord, signal?: AbortSignal): Promise<LeaseRecord>;
   /** Throws {@link LeaseConflict} when someone else wrote it since `lease.resourceVersion`. */
-  replace(name: string, namespace: string, lease: LeaseRecord): Promise<LeaseRecord>;
+  replace(name: string, namespace: string, lease: LeaseRecord, signal?: AbortSignal): Promise<LeaseRecord>;
 }
 
 /** HTTP 409: another pod wrote the Lease first. */
@@ -63,6 +64,7 @@ export class LeaderElector {
   private timer?: Timer;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
+  private stopping?: Promise<void>;
 
   constructor(private readonly o: ElectorOptions) {}
 
@@ -75,33 +77,41 @@ export class LeaderElector {
     return this;
   }
 
-  /** Stops trying; a leader steps down and releases the Lease, so another pod takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops trying; a leader steps down and releases the Lease, so another pod takes over at once. Takes
+   * at most twice the renew deadline however the API server behaves: the tick under way gets one, the
+   * release the other. Calling it again returns the same promise.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stepDownAndRelease();
+    return this.stopping;
+  }
+
+  private async stepDownAndRelease(): Promise<void> {
     this.stopped = true;
     this.timer?.clear();
-    await this.ticking;
+    const { clock, renewDeadlineMs } = this.o;
+    if (!(await settlesWithin(clock, renewDeadlineMs, this.ticking))) {
+      this.o.log.warn('lease update still under way at stop; not waiting for it', { lease: this.o.name });
+    }
     this.stepDown('stopping');
     const last = this.observed?.record;
     if (last?.holder !== this.o.identity) return;
-    let bound: Timer | undefined;
     try {
-      // A hung API server must not hold up shutdown.
-      await Promise.race([
-        this.o.api.replace(this.o.name, this.o.namespace, {
-          ...last,
-          holder: '',
-          renewTime: this.o.clock.now(),
-        }),
-        new Promise<void>((resolve) => (bound = this.o.clock.setTimer(resolve, this.o.renewDeadlineMs))),
-      ]);
+      await withTimeout(clock, renewDeadlineMs, 'releasing the lease', (signal) =>
+        this.o.api.replace(
+          this.o.name,
+          this.o.namespace,
+          { ...last, holder: '', renewTime: clock.now() },
+          signal,
+        ),
+      );
       this.o.log.info('lease released', { lease: this.o.name });
     } catch (err) {
       this.o.log.warn('could not release the lease; it expires by itself', {
         lease: this.o.name,
         error_message: errorMessage(err),
       });
-    } finally {
-      bound?.clear();
     }
   }
 
@@ -114,7 +124,10 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     let renewedAt: number | undefined;
     try {
-      renewedAt = await this.tryAcquireOrRenew();
+      // Bounded, so a hung API server cannot stall the loop: the next try comes a retry period later.
+      renewedAt = await withTimeout(this.o.clock, this.o.renewDeadlineMs, 'lease update', (signal) =>
+        this.tryAcquireOrRenew(signal),
+      );
     } catch (err) {
       if (isConflict(err)) this.o.log.debug('lease written by another pod first', { lease: this.o.name });
       else this.o.log.warn('lease update failed', { lease: this.o.name, error_message: errorMessage(err) });
@@ -127,18 +140,26 @@ export class LeaderElector {
     this.schedule(this.o.retryMs);
   }
 
-  /** Resolves to the time the successful write was sent, or undefined when another pod holds it. */
-  private async tryAcquireOrRenew(): Promise<number | undefined> {
-    const { api, name, namespace } = this.o;
-    const now = this.o.clock.now();
-    const current = await api.read(name, namespace);
-    if (!current) {
-      this.observe(await api.create(name, namespace, this.next(undefined, now)), now);
-      return now;
+  /**
+   * Resolves to the time the successful write was sent, or undefined when another pod holds it. An
+   * answer that comes after `signal` aborted (the tick gave up on it) is not recorded.
+   */
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<number | undefined> {
+    const { api, name, namespace, clock } = this.o;
+    const current = await api.read(name, namespace, signal);
+    signal.throwIfAborted();
+    // Observed when the answer came, as client-go does: expiry never counts from before the read.
+    const now = clock.now();
+    if (current) {
+      this.observe(current, now);
+      if (this.heldByOther(now)) return undefined;
     }
-    this.observe(current, now);
-    if (this.heldByOther(now)) return undefined;
-    this.observe(await api.replace(name, namespace, this.next(current, now)), now);
+    const next = this.next(current, now);
+    const written = current
+      ? await api.replace(name, namespace, next, signal)
+      : await api.create(name, namespace, next, signal);
+    signal.throwIfAborted();
+    this.observe(written, clock.now());
     return now;
   }
 
@@ -168,6 +189,14 @@ export class LeaderElector {
   }
 
   private held(sentAt: number): void {
+    // Measured from when the write was sent, as others count expiry from when they saw it.
+    const left = sentAt + this.o.renewDeadlineMs - this.o.clock.now();
+    if (left <= 0) {
+      // The write took so long that the leadership it won is already over: do not hand it out.
+      if (this.leading) this.stepDown('renew deadline passed');
+      else this.o.log.warn('lease acquired too late to lead', { lease: this.o.name, late_ms: -left });
+      return;
+    }
     if (!this.leading) {
       this.leading = { controller: new AbortController() };
       this.o.log.info('became leader', { lease: this.o.name, holder: this.o.identity });
@@ -175,8 +204,6 @@ export class LeaderElector {
     }
     const leading = this.leading;
     leading.watchdog?.clear();
-    // Measured from when the write was sent, as others count expiry from when they saw it.
-    const left = sentAt + this.o.renewDeadlineMs - this.o.clock.now();
     leading.watchdog = this.o.clock.setTimer(() => this.stepDown('renew deadline passed'), left);
   }
 

@@ -69,7 +69,7 @@ export class WorkerMetrics {
   });
   readonly janitorAbandoned = new Counter({
     name: 'enhancement_janitor_abandoned_total',
-    help: 'Pending rows the leader janitor marked failed ("abandoned:"): no worker held their job past the longest legitimate time.',
+    help: 'Pending rows the leader janitor marked failed ("abandoned by the janitor: ..."): pending past the longest legitimate time (a broker-side dead letter, or a backlog longer than JANITOR_MARGIN_MS).',
     registers: [this.registry],
   });
   readonly eventsSuppressed = new Counter({

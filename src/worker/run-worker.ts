@@ -72,8 +72,17 @@ export async function runWorker(
     opening.catch(() => undefined);
     // Released last, after the worker stopped writing; a failed open has nothing to release.
     life.add(async () => (await opening.catch(() => undefined))?.close());
+    // Off outside a cluster: then @kubernetes/client-node is not even loaded. It starts in the
+    // background; the worker does not wait for the API server.
+    const cluster = config.cluster.enabled ? startClusterFeatures(config, log, metrics, opening) : undefined;
+    // Just before the pool closes: the janitor's last sweep still writes, and the Events of the drain's
+    // dead letters are still posted. Stepping down first is a no-op after the release below did it.
+    life.add(async () => {
+      const c = await cluster;
+      await c?.stopLeading();
+      await Promise.all([c?.janitorIdle(), c?.stopEvents()]);
+    });
     const enhancer = hooks.enhancer ?? enhancerFor(config.pipeline);
-    let onDeadLetter: ((info: { jobId?: string; tenantId?: string; reason: string }) => void) | undefined;
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
@@ -104,7 +113,7 @@ export async function runWorker(
         logDescriptionChars: config.log.descriptionChars,
         tracer: (await tracing).tracer,
         queues: { fresh: names(config.queuePrefix).jobs, solo: names(config.queuePrefix).suspect },
-        onDeadLetter,
+        onDeadLetter: cluster && ((info) => void cluster.then((c) => c?.notifyDeadLetter(info))),
       }),
     );
     const http = await startHealthServer({
@@ -119,14 +128,14 @@ export async function runWorker(
       ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
     });
     life.add(() => http.close());
-    // Off outside a cluster: then @kubernetes/client-node is not even loaded. It starts in the
-    // background; the worker does not wait for the API server.
-    const cluster = config.cluster.enabled ? startClusterFeatures(config, log, metrics, opening) : undefined;
-    if (cluster) onDeadLetter = (info) => void cluster.then((c) => c?.notifyDeadLetter(info));
-    life.add(async () => (await cluster)?.stopEvents());
-    life.add(() => worker.stop(config.shutdownGraceMs));
-    // Released first, so another pod's janitor takes over at once rather than after this drain.
-    life.add(async () => (await cluster)?.stopLeading());
+    // Released first: the drain starts at once, and stepping down (bounded, whatever the API server
+    // does) runs beside it, so another pod's janitor takes over without waiting for this drain.
+    life.add(() =>
+      allSettledThenThrow([
+        worker.stop(config.shutdownGraceMs),
+        (async () => (await cluster)?.stopLeading())(),
+      ]),
+    );
     // Both settle before any release, so a half-opened connection is never left behind.
     const failed = (await Promise.allSettled([worker.start(), opening])).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -163,6 +172,15 @@ function startClusterFeatures(
       log.error('kubernetes features off: could not start them', { error_message: errorMessage(err) });
       return undefined;
     });
+}
+
+/** Waits for every one, so no later release starts while one still runs; then fails if any failed. */
+async function allSettledThenThrow(work: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason as unknown] : [],
+  );
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new Error(failed.map(errorMessage).join('; '));
 }
 
 async function dbReason(history: PgHistoryStore): Promise<string | null> {

@@ -170,10 +170,11 @@ describe('k8s/', () => {
     expect([amqp.protocol, amqp.host]).toEqual(['amqp:', 'rabbitmq:5672']);
     expect([db.protocol, db.host, db.pathname]).toEqual(['postgres:', 'postgres:5432', '/enhancer']);
     expect(db.password).toBe(secretData('postgres-dev').POSTGRES_PASSWORD);
-    // KEDA's http mode reads the vhost from the last path segment.
+    // KEDA's http mode reads the vhost from the last path segment. Its scaler resolves the host from
+    // the keda namespace, so the Service needs its fully qualified name (skaffold deploys to `default`).
     expect([management.protocol, management.host, management.pathname]).toEqual([
       'http:',
-      'rabbitmq:15672',
+      'rabbitmq.default.svc.cluster.local:15672',
       '/%2F',
     ]);
     const postgresEnv = deployment('postgres').spec!.template.spec!.containers[0]!.env;

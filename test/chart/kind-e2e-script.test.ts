@@ -53,6 +53,7 @@ describe('test/e2e/kind.sh', () => {
       /^\+ kind load docker-image enhancer:e2e --name enhancer-e2e$/,
       /^\+ helm upgrade --install keda keda --repo https:\/\/kedacore\.github\.io\/charts --version 2\.16\.\d+ /,
       /^\+ kubectl .* apply --kustomize \S+\/k8s$/,
+      /^\+ kubectl .*--namespace enhancer-e2e patch secret enhancer-dev --type merge --patch '\{.*\}'$/,
       /^\+ kubectl .* wait --for=condition=Available deployment\/rabbitmq deployment\/postgres/,
       /^\+ helm upgrade --install enhancer \S+\/charts\/enhancer .*--values \S+\/k8s\/dev-values\.yaml .*--set-string image\.tag=e2e/,
       /^\+ kubectl .* wait --for=condition=Ready scaledobjects --all/,
@@ -69,6 +70,24 @@ describe('test/e2e/kind.sh', () => {
     }
     // Every line but the verdict is a command of the plan.
     for (const line of plan.slice(0, -1)) expect(line).toMatch(/^\+ /);
+  });
+
+  it('points KEDA at RabbitMQ by its fully qualified name in the e2e namespace, keeping the other keys', async () => {
+    const { stdout } = await kindSh(['--dry-run']);
+    const patch = /--namespace (\S+) patch secret enhancer-dev --type merge --patch '(\{.*\})'$/m.exec(
+      stdout,
+    );
+    expect(patch?.[1]).toBe('enhancer-e2e');
+    // A merge patch of stringData: the one key is replaced, AMQP_URL and DATABASE_URL stay as applied.
+    const body = JSON.parse(patch![2]!) as { stringData: Record<string, string> };
+    expect(Object.keys(body)).toEqual(['stringData']);
+    expect(Object.keys(body.stringData)).toEqual(['RABBITMQ_MANAGEMENT_URL']);
+    const url = new URL(body.stringData.RABBITMQ_MANAGEMENT_URL!);
+    expect([url.protocol, url.host, url.pathname]).toEqual([
+      'http:',
+      'rabbitmq.enhancer-e2e.svc.cluster.local:15672',
+      '/%2F',
+    ]);
   });
 
   it('enqueues jobs that pass the job contract and sleep long enough to build a backlog', async () => {

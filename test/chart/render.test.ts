@@ -150,6 +150,7 @@ describe('worker Deployment (defaults)', () => {
       NODE_OPTIONS: '--max-semi-space-size=4',
       POD_NAME: { fieldRef: { fieldPath: 'metadata.name' } },
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
+      POD_UID: { fieldRef: { fieldPath: 'metadata.uid' } },
       AMQP_URL: { secretKeyRef: { name: 'rel-enhancer', key: 'AMQP_URL' } },
       DATABASE_URL: { secretKeyRef: { name: 'rel-enhancer', key: 'DATABASE_URL' } },
     });
@@ -260,7 +261,8 @@ describe('KEDA', () => {
           queueName: 'enhancement.jobs',
           mode: 'QueueLength',
           value: '20',
-          activationValue: '1',
+          // KEDA activates when the count is above this: one job must wake a deployment at zero.
+          activationValue: '0',
         },
         authenticationRef: { name: 'rel-enhancer-rabbitmq' },
       },
@@ -305,18 +307,40 @@ describe('monitoring', () => {
     expect(monitor.spec.selector.matchLabels).toEqual(get<IService>(name, 'Service').spec!.selector);
   });
 
-  it('alerts on dead-letter growth, the failure ratio and jobs past their deadline', () => {
+  it('alerts on dead-letter growth, the failure ratio, jobs past their deadline and janitor abandonment', () => {
     const rules = get<IPrometheusRule>(name, 'PrometheusRule').spec.groups![0]!.rules!;
     expect(rules.map((r) => r.alert)).toEqual([
       'EnhancerDeadLettersGrowing',
       'EnhancerHighFailureRatio',
       'EnhancerJobsPastDeadline',
+      'EnhancerJanitorAbandonedJobs',
     ]);
     expect(rules[0]!.expr).toContain('enhancement_dead_letters_total{namespace="jobs", job="rel-enhancer"}');
     expect(rules[1]!.expr).toContain('status=~"failed|dead_lettered"');
     expect(rules[2]!.expr).toContain('enhancement_abandoned_attempts_total');
     // Prometheus's own template syntax must survive helm's.
     expect(rules[0]!.annotations!.description).toContain('{{ $value | humanize }}');
+  });
+
+  it('blames a pipeline only for attempts abandoned at the deadline, not for what the janitor failed', () => {
+    const rules = get<IPrometheusRule>(name, 'PrometheusRule').spec.groups![0]!.rules!;
+    const past = rules.find((r) => r.alert === 'EnhancerJobsPastDeadline')!;
+    expect(past.expr).toBe(
+      'sum(increase(enhancement_abandoned_attempts_total{namespace="jobs", job="rel-enhancer"}[15m])) > 0',
+    );
+    expect(past.labels).toEqual({ severity: 'warning' });
+    expect(past.annotations!.description).toContain('ignoring its abort signal');
+
+    const janitor = rules.find((r) => r.alert === 'EnhancerJanitorAbandonedJobs')!;
+    expect(janitor.expr).toBe(
+      'sum(increase(enhancement_janitor_abandoned_total{namespace="jobs", job="rel-enhancer"}[15m])) > 0',
+    );
+    expect(janitor.labels).toEqual({ severity: 'info' });
+    const text = janitor.annotations!.description!;
+    expect(text).toContain('broker-side dead letters at the delivery limit');
+    expect(text).toContain('a backlog longer than the margin');
+    expect(text).toContain('JANITOR_MARGIN_MS');
+    expect(text).not.toContain('abort signal');
   });
 
   it('makes no ServiceMonitor where the cluster lacks the API, nor unless enabled', () => {

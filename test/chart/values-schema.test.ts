@@ -17,6 +17,7 @@ const REJECTED: [string, Overrides, RegExp][] = [
     /minReplicaCount/,
   ],
   ['a queue length that is not a number', { 'keda.queueLength': 'lots' }, /keda\/queueLength/],
+  ['a negative activation length', { 'keda.activationQueueLength': '-1' }, /keda\/activationQueueLength/],
   ['an unknown log level', { 'config.LOG_LEVEL': 'loud' }, /config\/LOG_LEVEL/],
   ['a non-numeric concurrency', { 'config.WORKER_CONCURRENCY': 'eight' }, /config\/WORKER_CONCURRENCY/],
   [

@@ -21,6 +21,10 @@ export interface FakeKubeApi {
   readonly events: { namespace: string; body: Record<string, unknown> }[];
   /** Requests carrying this bearer token get 503, as from a pod cut off from the API server. */
   readonly blocked: Set<string>;
+  /** Requests carrying this bearer token get no answer at all, as from a hung API server. */
+  readonly hung: Set<string>;
+  /** Unanswered requests whose client has not gone away (a client that gives up closes its socket). */
+  readonly hanging: () => number;
   /** Runs before the next PUT of a Lease is applied (e.g. another writer sneaking in). */
   beforeNextPut?: () => void;
   /** Writes a Lease directly, as another pod would; returns it with its new resourceVersion. */
@@ -38,6 +42,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const leases = new Map<string, Stored>();
   const events: FakeKubeApi['events'] = [];
   const blocked = new Set<string>();
+  const hung = new Set<string>();
+  let hanging = 0;
   const store = (namespace: string, name: string, body: Record<string, unknown>): Stored => {
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     const stored = {
@@ -59,6 +65,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const status = (code: number, reason: string) =>
         reply(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code });
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      if (hung.has(token)) {
+        hanging++;
+        res.once('close', () => hanging--);
+        return;
+      }
       if (blocked.has(token)) return status(503, 'ServiceUnavailable');
       const path = (req.url ?? '').split('?')[0] ?? '';
       const body = chunks.length
@@ -103,6 +114,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     leases,
     events,
     blocked,
+    hung,
+    hanging: () => hanging,
     put: (namespace, name, spec) =>
       store(namespace, name, {
         apiVersion: 'coordination.k8s.io/v1',

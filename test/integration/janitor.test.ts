@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/domain/clock';
 import { PgHistoryStore } from '../../src/adapters/db/history-store';
+import { abandonStatement } from '../../src/adapters/db/sql/history-ops';
 import { openOrm } from '../../src/adapters/db/orm';
 import { startCluster } from '../../src/k8s/index';
 import { WorkerMetrics } from '../../src/observability/metrics';
@@ -53,7 +54,7 @@ describe('janitor sweep', () => {
     for (const id of [stale, staleOther]) {
       expect(await state(id)).toEqual({
         status: 'failed',
-        error_message: 'abandoned: idle too long',
+        error_message: 'abandoned by the janitor: idle too long',
         attempts: 1,
       });
     }
@@ -61,6 +62,23 @@ describe('janitor sweep', () => {
     expect(await state(completed)).toMatchObject({ status: 'completed' });
     expect(await state(failed)).toMatchObject({ status: 'failed', error_message: 'still broken' });
     expect(await store.abandonStale(60_000, 'idle too long')).toBe(0);
+  });
+
+  it('bounds its scan by the partial index of pending rows (migrated), not the whole table', async () => {
+    const s = abandonStatement(60_000, 'idle too long');
+    let n = 0;
+    const sql = s.sql.replace(/\?/g, () => `$${++n}`);
+    // The table is tiny here, so the planner would rather scan it: ask whether it can use the index.
+    await env.query('set enable_seqscan = off');
+    try {
+      const plan = (await env.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, [...s.bindings]))
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toContain('enhancement_history_pending_updated_idx');
+      expect(plan).toMatch(/Index Cond: \(updated_at < /);
+    } finally {
+      await env.query('reset enable_seqscan');
+    }
   });
 
   it('lets the job of an abandoned row claim it again, but not a job that really failed', async () => {
@@ -82,6 +100,18 @@ describe('janitor sweep', () => {
       }),
     ).toBe(true);
     expect(await state(abandoned)).toMatchObject({ status: 'completed' });
+  });
+
+  it('does not re-claim a failed row whose own error merely starts with "abandoned:"', async () => {
+    const failed = await row('failed', 3_600, 'acme', 'abandoned: the pipeline gave up on this ticket');
+    expect(await store.claim({ jobId: failed, tenantId: 'acme', ticketId: 'T-1', attempt: 2 })).toBe(
+      'failed',
+    );
+    expect(await state(failed)).toEqual({
+      status: 'failed',
+      error_message: 'abandoned: the pipeline gave up on this ticket',
+      attempts: 1,
+    });
   });
 
   it('runs on the elected leader, counts what it abandoned, and releases the lease on stop', async () => {
@@ -118,7 +148,7 @@ describe('janitor sweep', () => {
       cluster.notifyDeadLetter({ jobId: stale, tenantId: 'acme', reason: 'permanent' });
     } finally {
       await cluster.stopLeading();
-      await cluster.stopEvents();
+      await Promise.all([cluster.janitorIdle(), cluster.stopEvents()]);
       await fake.close();
     }
     expect(fake.leases.get('jobs/enhancer-janitor')?.spec).toMatchObject({ holderIdentity: '' });

@@ -16,6 +16,7 @@ const DURATION = 1_000;
 const DEADLINE = 500;
 const RETRY = 100;
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+const TIMEOUTS = { clock: systemClock, leaseMs: DEADLINE, eventMs: 1_000 };
 
 let fake: FakeKubeApi;
 const started: LeaderElector[] = [];
@@ -29,7 +30,7 @@ afterEach(async () => {
 });
 
 async function candidate(identity: string) {
-  const apis = await kubeApis(fake.configure(identity));
+  const apis = await kubeApis(fake.configure(identity), TIMEOUTS);
   const state = { leading: false, starts: 0, stops: 0 };
   const elector = new LeaderElector({
     api: apis.leases,
@@ -114,6 +115,57 @@ describe('leader election on a Lease (client-node against a fake API server)', (
     expect(spec()).toMatchObject({ holderIdentity: 'pod-a', leaseTransitions: 3 });
   });
 
+  it('a hung API server: every call fails at its timeout and its request is dropped', async () => {
+    const apis = await kubeApis(fake.configure('pod-h'), { ...TIMEOUTS, leaseMs: 200, eventMs: 300 });
+    fake.hung.add('pod-h');
+    const lease = { holder: 'pod-h', durationMs: DURATION, transitions: 0 };
+    const timedOut = async (call: Promise<unknown>, ms: number) => {
+      const t = Date.now();
+      await expect(call).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(Date.now() - t).toBeGreaterThanOrEqual(ms - 20);
+      expect(Date.now() - t).toBeLessThan(ms + 500);
+    };
+    await timedOut(apis.leases.read(LEASE, NS), 200);
+    await timedOut(apis.leases.create(LEASE, NS, lease), 200);
+    await timedOut(apis.leases.replace(LEASE, NS, { ...lease, resourceVersion: '1' }), 200);
+    await timedOut(
+      apis.events.create({
+        name: 'e.1',
+        namespace: NS,
+        type: 'Warning',
+        reason: 'JobDeadLettered',
+        action: 'DeadLetter',
+        message: 'm',
+        involvedObject: { kind: 'Pod', name: 'p', namespace: NS },
+        reportingController: 'enhancer',
+        reportingInstance: 'p',
+        at: Date.now(),
+      }),
+      300,
+    );
+    // Aborted, not left open on the server.
+    await waitFor('hung requests dropped', () => fake.hanging() === 0, 2_000, 10);
+  });
+
+  it('a leader whose API server hangs steps down, comes back, and stops within the bound', async () => {
+    const a = await candidate('pod-a');
+    a.start();
+    await waitFor('pod-a leads', () => a.state.leading, 5_000, 10);
+    fake.hung.add('pod-a');
+    const cut = Date.now();
+    await waitFor('pod-a steps down', () => !a.state.leading, 5_000, 10);
+    expect(Date.now() - cut).toBeLessThanOrEqual(DEADLINE + 2 * RETRY);
+    fake.hung.delete('pod-a');
+    await waitFor('pod-a leads again', () => a.state.leading, 5_000, 10);
+
+    fake.hung.add('pod-a');
+    await sleep(2 * RETRY);
+    const stopping = Date.now();
+    await a.elector.stop();
+    expect(Date.now() - stopping).toBeLessThanOrEqual(2 * DEADLINE + 200);
+    expect(a.state).toMatchObject({ leading: false, starts: 2, stops: 2 });
+  });
+
   it('releases the Lease on stop, so the other takes over at once', async () => {
     const a = await candidate('pod-a');
     a.start();
@@ -132,7 +184,7 @@ describe('leader election on a Lease (client-node against a fake API server)', (
 
 describe('JobDeadLettered Events (client-node against a fake API server)', () => {
   async function poster(perMinute = 10, burst = 10) {
-    const apis = await kubeApis(fake.configure());
+    const apis = await kubeApis(fake.configure(), TIMEOUTS);
     return new DeadLetterEvents({
       sink: apis.events,
       clock: systemClock,

@@ -1,10 +1,11 @@
 import { DeadLetterEvents, type PodEvent } from '../../../src/k8s/events';
 import { FakeClock } from '../../helpers/fake-clock';
 import { RecordingLogger } from '../../helpers/fakes';
+import { flushMicrotasks } from '../../helpers/deferred';
 
 const START = Date.parse('2026-11-28T19:00:00.000Z');
 
-function setup(opts: { fail?: boolean } = {}) {
+function setup(opts: { fail?: boolean; hang?: boolean } = {}) {
   const clock = new FakeClock(START);
   const log = new RecordingLogger();
   const posted: PodEvent[] = [];
@@ -13,6 +14,7 @@ function setup(opts: { fail?: boolean } = {}) {
     sink: {
       create: (e) => {
         posted.push(e);
+        if (opts.hang) return new Promise<void>(() => undefined);
         return opts.fail ? Promise.reject(new Error('forbidden')) : Promise.resolve();
       },
     },
@@ -22,6 +24,7 @@ function setup(opts: { fail?: boolean } = {}) {
     perMinute: 10,
     burst: 10,
     onSuppressed: () => suppressed++,
+    stopWaitMs: 5_000,
   });
   return { clock, log, posted, events, suppressed: () => suppressed };
 }
@@ -84,5 +87,22 @@ describe('DeadLetterEvents', () => {
     await events.stop();
     events.notify({ jobId: 'j-1', tenantId: 'acme', reason: 'permanent' });
     expect(posted).toEqual([]);
+  });
+
+  it('stop waits for a post that never answers at most stopWaitMs', async () => {
+    const { clock, log, events } = setup({ hang: true });
+    events.notify({ jobId: 'j-1', tenantId: 'acme', reason: 'permanent' });
+    let stopped = false;
+    void events.stop().then(() => (stopped = true));
+    clock.advance(4_999);
+    await flushMicrotasks();
+    expect(stopped).toBe(false);
+    clock.advance(1);
+    await flushMicrotasks();
+    expect(stopped).toBe(true);
+    expect(log.lines).toEqual([
+      { level: 'warn', msg: 'gave up waiting for Kubernetes Events', fields: { posting: 1 } },
+    ]);
+    expect(clock.pending).toBe(0);
   });
 });

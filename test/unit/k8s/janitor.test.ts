@@ -1,7 +1,7 @@
 import { Janitor, abandonAfterMs } from '../../../src/k8s/janitor';
 import { FakeClock } from '../../helpers/fake-clock';
 import { RecordingLogger } from '../../helpers/fakes';
-import { flushMicrotasks } from '../../helpers/deferred';
+import { deferred, flushMicrotasks } from '../../helpers/deferred';
 
 describe('abandonAfterMs', () => {
   it('adds every attempt at its hard timeout, every full retry delay and the margin', () => {
@@ -87,5 +87,33 @@ describe('Janitor', () => {
     await flushMicrotasks();
     expect(n).toBe(2);
     await janitor.idle();
+  });
+
+  it('a re-election while a sweep runs starts no second sweep, and idle() waits for the first', async () => {
+    const first = deferred<number>();
+    let calls = 0;
+    const { clock, janitor } = setup(() => (++calls === 1 ? first.promise : Promise.resolve(0)));
+    const term1 = new AbortController();
+    janitor.lead(term1.signal);
+    await flushMicrotasks();
+    expect(calls).toBe(1);
+
+    // Leadership lost and won back while the first sweep still runs.
+    term1.abort();
+    janitor.lead(new AbortController().signal);
+    let idle = false;
+    void janitor.idle().then(() => (idle = true));
+    await flushMicrotasks();
+    expect(calls).toBe(1);
+    expect(idle).toBe(false);
+
+    first.resolve(2);
+    await flushMicrotasks();
+    expect(idle).toBe(true);
+    // The new term goes on at its interval, one loop only.
+    clock.advance(60_000);
+    await flushMicrotasks();
+    expect(calls).toBe(2);
+    expect(clock.pending).toBe(1);
   });
 });

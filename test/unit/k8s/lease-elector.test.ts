@@ -6,7 +6,7 @@ import {
 } from '../../../src/k8s/lease-elector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { RecordingLogger } from '../../helpers/fakes';
-import { flushMicrotasks } from '../../helpers/deferred';
+import { deferred, flushMicrotasks } from '../../helpers/deferred';
 
 const DURATION = 15_000;
 const DEADLINE = 10_000;
@@ -38,15 +38,43 @@ class MemoryLeases implements LeaseApi {
   }
 }
 
-/** The api as one pod sees it; `down` makes every call fail, as a partition would. */
-function podView(api: MemoryLeases) {
+/**
+ * The api as one pod sees it: `down` makes every call fail, as a partition would; `hang` makes every
+ * call never answer (ignoring its abort signal), as a hung API server would; `readDelayMs` makes the
+ * next read answer that late; `createGate` holds the next create until it resolves.
+ */
+function podView(api: MemoryLeases, clock: FakeClock) {
+  const never = new Promise<never>(() => undefined);
   const view = {
     down: false,
-    read: () => (view.down ? Promise.reject(new Error('timeout')) : api.read()),
-    create: (n: string, ns: string, l: LeaseRecord) =>
-      view.down ? Promise.reject(new Error('timeout')) : api.create(n, ns, l),
-    replace: (n: string, ns: string, l: LeaseRecord) =>
-      view.down ? Promise.reject(new Error('timeout')) : api.replace(n, ns, l),
+    hang: false,
+    calls: 0,
+    readDelayMs: 0,
+    createGate: undefined as Promise<void> | undefined,
+    read: () => {
+      view.calls++;
+      if (view.hang) return never;
+      if (view.down) return Promise.reject(new Error('timeout'));
+      const delay = view.readDelayMs;
+      view.readDelayMs = 0;
+      if (delay === 0) return api.read();
+      const answer = api.read();
+      return new Promise<LeaseRecord | undefined>((resolve) => clock.setTimer(() => resolve(answer), delay));
+    },
+    create: async (n: string, ns: string, l: LeaseRecord) => {
+      view.calls++;
+      if (view.hang) return never;
+      if (view.down) throw new Error('timeout');
+      const gate = view.createGate;
+      view.createGate = undefined;
+      await gate;
+      return api.create(n, ns, l);
+    },
+    replace: (n: string, ns: string, l: LeaseRecord) => {
+      view.calls++;
+      if (view.hang) return never;
+      return view.down ? Promise.reject(new Error('timeout')) : api.replace(n, ns, l);
+    },
   };
   return view;
 }
@@ -56,7 +84,7 @@ function setup() {
   const api = new MemoryLeases();
   const log = new RecordingLogger();
   const candidate = (identity: string) => {
-    const view = podView(api);
+    const view = podView(api, clock);
     const state = { leading: false, signal: undefined as AbortSignal | undefined, starts: 0, stops: 0 };
     const elector = new LeaderElector({
       api: view,
@@ -214,5 +242,77 @@ describe('LeaderElector', () => {
     expect(a.elector.isLeader).toBe(true);
     await a.elector.stop();
     expect(clock.pending).toBe(0);
+  });
+
+  it('a Lease API that never answers: leadership ends, the loop goes on, and stop() is bounded', async () => {
+    const { api, candidate, run, clock, log } = setup();
+    const a = candidate('pod-a');
+    a.elector.start();
+    await run(100);
+    expect(a.elector.isLeader).toBe(true);
+
+    a.view.hang = true;
+    const before = a.view.calls;
+    await run(DEADLINE);
+    expect(a.state).toMatchObject({ leading: false, stops: 1 });
+    expect(a.state.signal?.aborted).toBe(true);
+    // Each hung try is given up after the renew deadline; the next one follows a retry period later.
+    await run(2 * (DEADLINE + RETRY));
+    expect(a.view.calls - before).toBeGreaterThanOrEqual(3);
+    expect(log.lines.some((l) => String(l.fields.error_message).includes('timed out'))).toBe(true);
+
+    // Answers again: it leads again (the Lease still names it).
+    a.view.hang = false;
+    await run(DEADLINE + 2 * RETRY);
+    expect(a.state).toMatchObject({ leading: true, starts: 2 });
+    expect(api.lease?.holder).toBe('pod-a');
+
+    // Hangs again, and stop() comes while a try is under way: at most one deadline for it, one for the release.
+    a.view.hang = true;
+    await run(RETRY + 100);
+    let stopped = false;
+    void a.elector.stop().then(() => (stopped = true));
+    await run(2 * DEADLINE - 200);
+    expect(stopped).toBe(false);
+    await run(300);
+    expect(stopped).toBe(true);
+    expect(a.state).toMatchObject({ leading: false, stops: 2 });
+    expect(log.lines.some((l) => l.msg === 'could not release the lease; it expires by itself')).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a follower counts expiry from when the read answered, not from when it was sent', async () => {
+    const { api, clock, candidate, run } = setup();
+    const start = clock.now();
+    api.write({ holder: 'pod-old', durationMs: DURATION, renewTime: start, transitions: 0 });
+    const a = candidate('pod-a');
+    a.view.readDelayMs = 3_000;
+    a.elector.start();
+    // pod-old never renews. Seen at start + 3 s, its Lease expires at start + 3 s + DURATION.
+    await run(DURATION + 100);
+    expect(a.elector.isLeader).toBe(false);
+    await run(3_000 + 2 * RETRY);
+    expect(a.elector.isLeader).toBe(true);
+    expect(api.lease!.acquireTime!).toBeGreaterThanOrEqual(start + 3_000 + DURATION);
+    await a.elector.stop();
+  });
+
+  it('a write that succeeded after the renew deadline does not start leadership', async () => {
+    const { clock, candidate, run, log } = setup();
+    const a = candidate('pod-a');
+    const gate = deferred();
+    a.view.createGate = gate.promise;
+    a.elector.start();
+    await run(100);
+    // The event loop stalls past the deadline while the create is under way, then the answer lands.
+    clock.block(DEADLINE + 1_000);
+    gate.resolve();
+    await flushMicrotasks();
+    expect(a.state).toMatchObject({ leading: false, starts: 0 });
+    expect(log.lines.some((l) => l.msg === 'lease acquired too late to lead')).toBe(true);
+    // The next try renews its own Lease in time and leads.
+    await run(RETRY + 100);
+    expect(a.state).toMatchObject({ leading: true, starts: 1 });
+    await a.elector.stop();
   });
 });

@@ -15,10 +15,12 @@ export function setTenant(tenantId: string): Statement {
 }
 
 /**
- * How the janitor's error message starts. Such a row is failed only because no worker seemed to hold
- * its job (it may be waiting out an outage): a later delivery may still claim it.
+ * How the janitor's error message starts, and only its: a pipeline's own error text never begins so.
+ * Such a row is failed only because no worker seemed to hold its job (it may be waiting out an outage
+ * or a long backlog): a later delivery may still claim it. Inlined in a LIKE pattern, so it holds no
+ * `%`, `_`, `\` or quote.
  */
-export const ABANDONED_PREFIX = 'abandoned:';
+export const ABANDONED_PREFIX = 'abandoned by the janitor: ';
 
 /**
  * Insert-or-take the row for this attempt, unless the job already completed or failed (a row the
@@ -93,14 +95,16 @@ export function poisonStatement(ops: readonly Extract<HistoryOp, { kind: 'poison
 
 /**
  * The janitor's sweep, across tenants (so it runs as the connecting role, which owns the table and so
- * bypasses its row-level security): pending rows untouched for `olderThanMs` become failed.
+ * bypasses its row-level security): pending rows untouched for `olderThanMs` become failed. The cut-off
+ * uses now() (its own statement's start), not the volatile clock_timestamp(): only a stable value can
+ * bound a scan of enhancement_history_pending_updated_idx.
  */
 export function abandonStatement(olderThanMs: number, detail: string): Statement {
   return {
     sql: `update enhancement_history set status = 'failed', error_message = ?, updated_at = clock_timestamp()
-      where status = 'pending' and updated_at < clock_timestamp() - make_interval(secs => ?)
+      where status = 'pending' and updated_at < now() - make_interval(secs => ?)
       returning tenant_id`,
-    bindings: [`${ABANDONED_PREFIX} ${detail}`, olderThanMs / 1000],
+    bindings: [`${ABANDONED_PREFIX}${detail}`, olderThanMs / 1000],
   };
 }
 

@@ -85,13 +85,25 @@ describe('history statement builders', () => {
     expect(sql).toContain(`set status = 'pending'`);
   });
 
-  it('abandonStatement fails pending rows idle past the threshold, with the abandoned prefix', () => {
+  it('claimStatement re-claims only what the janitor failed, not an error that merely starts alike', () => {
+    const { sql } = claimStatement([claim(ID1)]);
+    const pattern = /error_message like '([^']*)'/.exec(sql)?.[1] ?? '';
+    // A literal prefix then `%`: no other LIKE wildcard (`%`, `_`), escape or quote inside.
+    expect(pattern).toBe(`${ABANDONED_PREFIX}%`);
+    expect(ABANDONED_PREFIX).not.toMatch(/[%_\\']/);
+    const like = (text: string) => text.startsWith(pattern.slice(0, -1));
+    const [janitorMessage] = abandonStatement(794_000, 'pending for over 794 s').bindings as [string];
+    expect(like(janitorMessage)).toBe(true);
+    expect(like('abandoned: the pipeline gave up on this ticket')).toBe(false);
+    expect(like('abandoned:')).toBe(false);
+  });
+
+  it('abandonStatement fails pending rows idle past the threshold, with the janitor prefix', () => {
     const s = abandonStatement(794_000, 'pending for over 794 s');
-    expect(s.bindings).toEqual(['abandoned: pending for over 794 s', 794]);
+    expect(s.bindings).toEqual(['abandoned by the janitor: pending for over 794 s', 794]);
     expect(placeholders(s)).toBe(2);
-    expect(s.sql).toContain(
-      `where status = 'pending' and updated_at < clock_timestamp() - make_interval(secs => ?)`,
-    );
+    // now(), stable within the statement, so the partial index on updated_at can bound the scan.
+    expect(s.sql).toContain(`where status = 'pending' and updated_at < now() - make_interval(secs => ?)`);
     expect(s.sql).toContain('returning tenant_id');
   });
 });
