@@ -77,14 +77,16 @@ export class JobPublisher {
       throw new BrokerUnavailableError(this.notReadyReason()!, wait);
     }
     let timer: { clear(): void } | undefined;
+    // A publish still waiting for the socket when the client is answered 503 must not go out after.
+    const giveUp = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.opts.clock.setTimer(
-        () => reject(new BrokerUnavailableError('no broker confirm in time', BUSY_RETRY_AFTER_MS)),
-        CONFIRM_TIMEOUT_MS,
-      );
+      timer = this.opts.clock.setTimer(() => {
+        giveUp.abort();
+        reject(new BrokerUnavailableError('no broker confirm in time', BUSY_RETRY_AFTER_MS));
+      }, CONFIRM_TIMEOUT_MS);
     });
     try {
-      await Promise.race([producer.publishJob(job, {}, parent), timeout]);
+      await Promise.race([producer.publishJob(job, {}, parent, giveUp.signal), timeout]);
     } catch (err) {
       if (err instanceof BrokerUnavailableError) throw err;
       throw new BrokerUnavailableError(

@@ -25,8 +25,19 @@ export class ConfirmPublisher {
     });
   }
 
-  async publish(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+  /**
+   * `signal` gives up a publish still waiting for the socket to drain (nothing was sent then); once
+   * written, a message cannot be called back.
+   */
+  async publish(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: Options.Publish,
+    signal?: AbortSignal,
+  ): Promise<void> {
     while (this.draining) await this.draining;
+    signal?.throwIfAborted();
     const id = String(++this.seq);
     await new Promise<void>((resolve, reject) => {
       const sent = { ...options, mandatory: true, correlationId: id };

@@ -16,7 +16,13 @@ export interface Producer {
    * In an `enhancement.enqueue` PRODUCER span, whose context travels as the `traceparent` header.
    * `parent` (default: the active context) is the caller's, e.g. a webhook request's `traceparent`.
    */
-  publishJob(job: Job, headers?: Record<string, unknown>, parent?: Context): Promise<void>;
+  /** `signal`: give up before sending (see ConfirmPublisher.publish). */
+  publishJob(
+    job: Job,
+    headers?: Record<string, unknown>,
+    parent?: Context,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Any bytes, as a producer with a bug might send them (demo and tests of poison handling). */
   publishRaw(body: Buffer, headers?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
@@ -40,9 +46,25 @@ export async function openProducer(opts: {
     const publisher = new ConfirmPublisher(ch);
     const n = names(opts.queuePrefix);
     const tracer = opts.tracer ?? trace.getTracer(TRACER_NAME);
-    const publishRaw = (body: Buffer, headers: Record<string, unknown> = {}, id?: string) =>
-      publisher.publish(n.exchange, JOB_ROUTING_KEY, body, jobProperties(id, { [H.attempt]: 1, ...headers }));
-    const publishJob = (job: Job, headers: Record<string, unknown> = {}, parent = context.active()) =>
+    const publishRaw = (
+      body: Buffer,
+      headers: Record<string, unknown> = {},
+      id?: string,
+      signal?: AbortSignal,
+    ) =>
+      publisher.publish(
+        n.exchange,
+        JOB_ROUTING_KEY,
+        body,
+        jobProperties(id, { [H.attempt]: 1, ...headers }),
+        signal,
+      );
+    const publishJob = (
+      job: Job,
+      headers: Record<string, unknown> = {},
+      parent = context.active(),
+      signal?: AbortSignal,
+    ) =>
       inSpan(
         tracer,
         'enhancement.enqueue',
@@ -52,6 +74,7 @@ export async function openProducer(opts: {
             Buffer.from(JSON.stringify(job)),
             injectTraceContext(withOwnIds(ctx, parent), { ...headers }),
             job.job_id,
+            signal,
           ),
         {
           kind: SpanKind.PRODUCER,
