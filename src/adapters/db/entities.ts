@@ -15,6 +15,8 @@ export interface EnhancementHistory {
   resultSummary: string | null;
   errorMessage: string | null;
   processingTimeMs: number | null;
+  /** The note and what it was built from (see src/pipeline/context/result.ts); null before completion. */
+  result: Record<string, unknown> | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,7 @@ export const EnhancementHistorySchema = new EntitySchema<EnhancementHistory>({
     resultSummary: { type: 'text', nullable: true },
     errorMessage: { type: 'text', nullable: true },
     processingTimeMs: { type: 'integer', nullable: true },
+    result: { type: 'json', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },
   },

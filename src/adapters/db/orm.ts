@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { EnhancementHistorySchema } from './entities';
+import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
 
 export interface OrmOptions {
   readonly databaseUrl: string;
@@ -15,7 +16,7 @@ export interface OrmOptions {
 export function ormOptions(opts: OrmOptions): Options {
   return {
     clientUrl: opts.databaseUrl,
-    entities: [EnhancementHistorySchema],
+    entities: [EnhancementHistorySchema, TicketSchema, KbArticleSchema, IpAssetSchema, SearchLexemeSchema],
     ensureDatabase: opts.ensureDatabase ?? false,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
