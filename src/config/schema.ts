@@ -42,8 +42,23 @@ export const configSchema = z.object({
   SUSPECT_POLL_MS: int(10).default(1_000),
   /** SHUTDOWN_GRACE_MS: how long in-flight jobs may finish after SIGTERM. */
   SHUTDOWN_GRACE_MS: int(0).default(130_000),
-  /** ENHANCER_PIPELINE: placeholder (the story's behaviour) or simulate (obeys the job's `simulate`). */
-  ENHANCER_PIPELINE: z.enum(['placeholder', 'simulate']).default('placeholder'),
+  /**
+   * ENHANCER_PIPELINE: context (similar tickets, knowledge base and IP inventory from Postgres, then a
+   * note), placeholder (the original story's behaviour) or simulate (obeys the job's `simulate`).
+   */
+  ENHANCER_PIPELINE: z.enum(['context', 'placeholder', 'simulate']).default('context'),
+  /** CONTEXT_STEP_TIMEOUT_MS: each context step's budget (never past the attempt's soft deadline). */
+  CONTEXT_STEP_TIMEOUT_MS: int(1, 600_000).default(5_000),
+  /** CONTEXT_SIMILAR_LIMIT: similar resolved tickets on a note, at most. */
+  CONTEXT_SIMILAR_LIMIT: int(0, 50).default(5),
+  /** CONTEXT_KB_LIMIT: knowledge-base articles on a note, at most. */
+  CONTEXT_KB_LIMIT: int(0, 50).default(3),
+  /** CONTEXT_ASSET_LIMIT: matched machines on a note, at most. */
+  CONTEXT_ASSET_LIMIT: int(0, 100).default(10),
+  /** CONTEXT_POOL_MAX: Postgres connections per process for the context reads (apart from history writes). */
+  CONTEXT_POOL_MAX: int(1, 100).default(8),
+  /** NOTE_MAX_CHARS: the note's length limit, in characters. */
+  NOTE_MAX_CHARS: int(200, 100_000).default(4_000),
   /** LOG_LEVEL: error, warn, info, debug. */
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   /** LOG_FORMAT: json (one object a line) or pretty (for a terminal). */
@@ -135,7 +150,14 @@ export interface Config {
   readonly reconnect: Backoff;
   readonly suspectPollMs: number;
   readonly shutdownGraceMs: number;
-  readonly pipeline: 'placeholder' | 'simulate';
+  readonly pipeline: Raw['ENHANCER_PIPELINE'];
+  /** The `context` pipeline: step budget, how much of each kind a note shows, its read pool. */
+  readonly context: {
+    readonly stepTimeoutMs: number;
+    readonly limits: { readonly similar: number; readonly kb: number; readonly assets: number };
+    readonly poolMax: number;
+    readonly noteMaxChars: number;
+  };
   readonly log: {
     readonly level: Raw['LOG_LEVEL'];
     readonly format: Raw['LOG_FORMAT'];
@@ -227,6 +249,16 @@ export function compile(raw: Raw): Config {
     suspectPollMs: raw.SUSPECT_POLL_MS,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     pipeline: raw.ENHANCER_PIPELINE,
+    context: Object.freeze({
+      stepTimeoutMs: raw.CONTEXT_STEP_TIMEOUT_MS,
+      limits: Object.freeze({
+        similar: raw.CONTEXT_SIMILAR_LIMIT,
+        kb: raw.CONTEXT_KB_LIMIT,
+        assets: raw.CONTEXT_ASSET_LIMIT,
+      }),
+      poolMax: raw.CONTEXT_POOL_MAX,
+      noteMaxChars: raw.NOTE_MAX_CHARS,
+    }),
     log: Object.freeze({
       level: raw.LOG_LEVEL,
       format: raw.LOG_FORMAT,

@@ -11,6 +11,8 @@ export interface Completion {
   readonly tenantId: string;
   readonly attempt: number;
   readonly summary: string;
+  /** The pipeline's record (enhancement_history.result); merged over what an earlier attempt stored. */
+  readonly result?: Readonly<Record<string, unknown>>;
   readonly processingMs: number;
 }
 export interface RetryMark {

@@ -78,6 +78,14 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly stepDuration = new Histogram({
+    name: 'enhancement_step_duration_seconds',
+    help: 'Time of one context step (similar_tickets, kb_articles, ip_assets) by how it ended: ok, timeout, error.',
+    labelNames: ['step', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   private readonly tenantLabels: TenantLabels;
 
   constructor(maxTenants = 1000, defaults = true) {
@@ -106,6 +114,11 @@ export class WorkerMetrics {
   /** Abandoned handlers that have not settled yet. */
   get abandonedStillRunning(): number {
     return this.abandonedNow;
+  }
+
+  /** One context step ended (the `StepMetrics` port of the context pipeline). */
+  observeStep(step: string, status: string, seconds: number): void {
+    this.stepDuration.observe({ step, status }, seconds);
   }
 
   attempt(status: TaskStatus, tenantId: string | undefined, seconds?: number): void {

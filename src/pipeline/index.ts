@@ -1,7 +1,19 @@
 import type { Enhancer } from './enhancer';
+import { contextEnhancer, type ContextEnhancerOptions } from './context/context-enhancer';
 import { placeholderEnhancer } from './placeholder';
 import { realEffects, simulateEnhancer } from './simulate';
 
-export function enhancerFor(name: 'placeholder' | 'simulate'): Enhancer {
-  return name === 'simulate' ? simulateEnhancer(realEffects) : placeholderEnhancer;
+export type PipelineName = 'context' | 'placeholder' | 'simulate';
+
+/** The pipeline ENHANCER_PIPELINE names; `context` needs its options (the store it reads). */
+export function enhancerFor(name: PipelineName, context?: ContextEnhancerOptions): Enhancer {
+  switch (name) {
+    case 'simulate':
+      return simulateEnhancer(realEffects);
+    case 'placeholder':
+      return placeholderEnhancer;
+    case 'context':
+      if (!context) throw new Error('the context pipeline needs its store');
+      return contextEnhancer(context);
+  }
 }

@@ -168,7 +168,15 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
   });
   const outcome = await t.pipeline((trace) =>
     runWithDeadline(
-      (signal) => deps.enhancer.enhance(job, { attempt: d.attempt, signal, log, trace }),
+      (signal) =>
+        deps.enhancer.enhance(job, {
+          attempt: d.attempt,
+          signal,
+          deadlineAt: deps.clock.now() + deps.softTimeoutMs,
+          log,
+          trace,
+          tracer: deps.tracer,
+        }),
       deps.clock,
       {
         softMs: deps.softTimeoutMs,
@@ -196,6 +204,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
           tenantId: job.tenant_id,
           attempt: d.attempt,
           summary: outcome.value.summary,
+          result: outcome.value.result,
           processingMs: Math.round(outcome.durationMs),
         }),
       );

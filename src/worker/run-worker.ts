@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
 import { PgHistoryStore } from '../adapters/db/history-store';
-import { openOrm } from '../adapters/db/orm';
+import { openOrm, openReadPool } from '../adapters/db/orm';
+import { PgContextStore } from '../adapters/db/context-store';
 import { backgroundClock, systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { enhancerFor } from '../pipeline';
@@ -82,7 +83,7 @@ export async function runWorker(
       await c?.stopLeading();
       await Promise.all([c?.janitorIdle(), c?.stopEvents()]);
     });
-    const enhancer = hooks.enhancer ?? enhancerFor(config.pipeline);
+    const enhancer = hooks.enhancer ?? pipelineFor(config, log, metrics, life);
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
@@ -157,6 +158,26 @@ export async function runWorker(
     await life.release();
     throw err;
   }
+}
+
+/** The configured pipeline; the `context` one gets its own read pool, released with the worker. */
+function pipelineFor(config: Config, log: Logger, metrics: WorkerMetrics, life: Lifetime): Enhancer {
+  if (config.pipeline !== 'context') return enhancerFor(config.pipeline);
+  const pool = openReadPool({
+    databaseUrl: config.databaseUrl,
+    poolMax: config.context.poolMax,
+    applicationName: 'enhancer-context',
+    warn: (message) => log.warn('postgres read pool', { detail: message }),
+  });
+  life.add(() => pool.destroy());
+  return enhancerFor('context', {
+    store: new PgContextStore(pool),
+    clock: systemClock,
+    stepTimeoutMs: config.context.stepTimeoutMs,
+    limits: config.context.limits,
+    noteMaxChars: config.context.noteMaxChars,
+    metrics,
+  });
 }
 
 /** The Lease-elected janitor and dead-letter Events; a failure to start leaves the worker running without them. */

@@ -1,4 +1,4 @@
-import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { MikroORM, knex, type Knex, type Options } from '@mikro-orm/postgresql';
 import { EnhancementHistorySchema } from './entities';
 import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
 
@@ -59,4 +59,22 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
   } finally {
     await orm.close(true);
   }
+}
+
+/**
+ * A second, small connection pool for reads that must not wait behind (or hold up) the history
+ * writes: the context pipeline's searches. Same server and driver as the ORM's pool.
+ */
+export function openReadPool(opts: {
+  readonly databaseUrl: string;
+  readonly poolMax: number;
+  readonly applicationName: string;
+  readonly warn?: (message: string) => void;
+}): Knex {
+  return knex({
+    client: 'pg',
+    connection: { connectionString: opts.databaseUrl, application_name: opts.applicationName },
+    pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
+    log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
+  });
 }

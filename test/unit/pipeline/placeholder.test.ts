@@ -1,7 +1,7 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { enhancerFor } from '../../../src/pipeline';
 import { placeholderEnhancer } from '../../../src/pipeline/placeholder';
 import { validJob } from '../../helpers/jobs';
+import { enhanceContext } from '../../helpers/enhance-context';
 
 describe('placeholderEnhancer', () => {
   it('logs the ticket at debug and succeeds with a summary naming it', async () => {
@@ -10,13 +10,12 @@ describe('placeholderEnhancer', () => {
       debug: (...a: unknown[]) => lines.push(['debug', ...a]),
       info: (...a: unknown[]) => lines.push(['info', ...a]),
       warn: (...a: unknown[]) => lines.push(['warn', ...a]),
+      error: (...a: unknown[]) => lines.push(['error', ...a]),
     };
-    const result = await placeholderEnhancer.enhance(validJob({ priority: 'critical' }), {
-      attempt: 1,
-      signal: new AbortController().signal,
-      trace: ROOT_CONTEXT,
-      log,
-    });
+    const result = await placeholderEnhancer.enhance(
+      validJob({ priority: 'critical' }),
+      enhanceContext({ log }),
+    );
     expect(result).toEqual({ summary: 'Enhancement processing initiated for ticket TICKET-42' });
     expect(lines).toEqual([['debug', 'enhancement processing initiated', { priority: 'critical' }]]);
   });

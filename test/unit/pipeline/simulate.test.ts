@@ -1,9 +1,9 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { PermanentError, TransientError } from '../../../src/domain/errors';
 import type { Simulate } from '../../../src/domain/job';
 import type { EnhanceContext } from '../../../src/pipeline/enhancer';
 import { simulateEnhancer, type SimulateEffects } from '../../../src/pipeline/simulate';
 import { validJob } from '../../helpers/jobs';
+import { enhanceContext } from '../../helpers/enhance-context';
 
 class CrashCalled extends Error {
   override readonly name = 'CrashCalled';
@@ -27,12 +27,7 @@ function effects(): SimulateEffects & { readonly calls: string[] } {
   };
 }
 
-const ctx = (attempt: number): EnhanceContext => ({
-  attempt,
-  signal: new AbortController().signal,
-  log: { debug: () => undefined, info: () => undefined, warn: () => undefined },
-  trace: ROOT_CONTEXT,
-});
+const ctx = (attempt: number): EnhanceContext => enhanceContext({ attempt });
 
 const run = (simulate: Simulate | undefined, attempt: number, fx = effects()) =>
   simulateEnhancer(fx).enhance(validJob(simulate ? { simulate } : {}), ctx(attempt));

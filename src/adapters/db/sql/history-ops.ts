@@ -52,11 +52,14 @@ export function claimStatement(ops: readonly Extract<HistoryOp, { kind: 'claim' 
 }
 
 export function completeStatement(ops: readonly Extract<HistoryOp, { kind: 'complete' }>[]): Statement {
+  // Top-level keys merge over the stored record, so what an attempt saved while running (a write-back's
+  // note id) survives a result that does not mention it.
   return fencedUpdate(
     ops,
-    `status = 'completed', result_summary = v.summary, processing_time_ms = v.ms`,
-    ['summary text', 'ms int'],
-    (o) => [o.summary, o.processingMs],
+    `status = 'completed', result_summary = v.summary, processing_time_ms = v.ms,
+      result = case when v.result is null then h.result else coalesce(h.result, '{}'::jsonb) || v.result end`,
+    ['summary text', 'ms int', 'result jsonb'],
+    (o) => [o.summary, o.processingMs, o.result ? JSON.stringify(o.result) : null],
   );
 }
 

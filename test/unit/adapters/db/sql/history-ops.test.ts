@@ -47,7 +47,7 @@ describe('history statement builders', () => {
   });
 
   it.each([
-    ['completeStatement', () => completeStatement([complete(ID1), complete(ID2)]), 4],
+    ['completeStatement', () => completeStatement([complete(ID1), complete(ID2)]), 5],
     ['retryStatement', () => retryStatement([retry(ID1), retry(ID2)]), 3],
     ['failStatement', () => failStatement([fail(ID1), fail(ID2)]), 4],
     ['poisonStatement', () => poisonStatement([poison(ID1), poison(ID2)]), 4],
@@ -58,7 +58,14 @@ describe('history statement builders', () => {
   });
 
   it('fenced updates bind job id and attempt first, then their own values', () => {
-    expect(completeStatement([complete(ID1)]).bindings).toEqual([ID1, 2, 'done', 15]);
+    expect(completeStatement([complete(ID1)]).bindings).toEqual([ID1, 2, 'done', 15, null]);
+    expect(completeStatement([{ ...complete(ID1), result: { note: 'n' } }]).bindings).toEqual([
+      ID1,
+      2,
+      'done',
+      15,
+      '{"note":"n"}',
+    ]);
     expect(retryStatement([retry(ID1)]).bindings).toEqual([ID1, 1, 'flaky']);
     expect(failStatement([fail(ID1, null)]).bindings).toEqual([ID1, 4, 'gave up', null]);
     expect(poisonStatement([poison(ID1)]).bindings).toEqual([ID1, null, 'acme', 'not JSON']);

@@ -1,0 +1,109 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type {
+  AssetMatch,
+  ContextStore,
+  KbArticle,
+  ReadOptions,
+  SimilarTicket,
+  TicketQuery,
+} from '../../pipeline/context/types';
+import { classifyDbError } from './pg-errors';
+import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries';
+import { setTenant, type Statement } from './sql/history-ops';
+import { TENANT_ROLE } from './tenant-scope';
+
+/** Rows as the driver returns them (numeric scores arrive as numbers: the SQL casts to float8). */
+interface TicketRow {
+  ticket_id: string;
+  subject: string;
+  score: number;
+  resolution: string | null;
+  category: string | null;
+  resolved_at: Date | null;
+}
+interface ArticleRow {
+  article_id: string;
+  title: string;
+  url: string | null;
+  excerpt: string | null;
+  score: number;
+}
+type AssetRow = Omit<AssetMatch, 'matched_by'> & { matched_by: string };
+
+/**
+ * The context port on Postgres. Each read is one simple-protocol query holding the row-level-security
+ * set-up, a statement_timeout and the statement: one implicit transaction and one round trip, on its
+ * own pool so searches never hold up the history writes that acks wait for.
+ */
+export class PgContextStore implements ContextStore {
+  constructor(private readonly knex: Knex) {}
+
+  async similarTickets(q: TicketQuery, limit: number, opts: ReadOptions): Promise<SimilarTicket[]> {
+    const rows = await this.read<TicketRow>(q.tenantId, similarTicketsStatement({ ...q, limit }), opts);
+    return rows.map((r) => ({
+      ticket_id: r.ticket_id,
+      subject: r.subject,
+      score: Number(r.score),
+      resolution: r.resolution,
+      category: r.category,
+      resolved_at: r.resolved_at ? r.resolved_at.toISOString() : null,
+    }));
+  }
+
+  async kbArticles(q: TicketQuery, limit: number, opts: ReadOptions): Promise<KbArticle[]> {
+    const rows = await this.read<ArticleRow>(q.tenantId, kbArticlesStatement({ ...q, limit }), opts);
+    return rows.map((r) => ({
+      article_id: r.article_id,
+      title: r.title,
+      url: r.url,
+      excerpt: r.excerpt ?? '',
+      score: Number(r.score),
+    }));
+  }
+
+  async assets(
+    tenantId: string,
+    lookup: { readonly addresses: readonly string[]; readonly hostnames: readonly string[] },
+    limit: number,
+    opts: ReadOptions,
+  ): Promise<AssetMatch[]> {
+    const rows = await this.read<AssetRow>(
+      tenantId,
+      assetsStatement(lookup.addresses, lookup.hostnames, limit),
+      opts,
+    );
+    const seen = new Set<string>();
+    const out: AssetMatch[] = [];
+    for (const r of rows) {
+      // An asset found by its address and by its name (or by two addresses) is listed once.
+      const key = `${r.network} ${r.hostname}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...r, matched_by: r.matched_by === 'hostname' ? 'hostname' : 'address' });
+    }
+    return out;
+  }
+
+  private async read<R>(tenantId: string, s: Statement, opts: ReadOptions): Promise<R[]> {
+    if (opts.signal.aborted) throw opts.signal.reason;
+    const head = [
+      `set local role ${TENANT_ROLE}`,
+      this.inline(setTenant(tenantId)),
+      `set local statement_timeout = ${Math.max(1, Math.round(opts.timeoutMs))}`,
+    ];
+    const sql = [...head, this.inline(s)].join(';\n');
+    try {
+      const out: unknown = await this.knex.raw(sql);
+      const list = (Array.isArray(out) ? out : [out]) as { rows: R[] }[];
+      return list[head.length]?.rows ?? [];
+    } catch (err) {
+      // Postgres cancelled it at the budget: the caller reports a timeout, not an outage.
+      if ((err as { code?: unknown }).code === '57014') throw err;
+      throw classifyDbError(err);
+    }
+  }
+
+  private inline(s: Statement): string {
+    return this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery();
+  }
+}
