@@ -109,6 +109,30 @@ describe('context reads on Postgres', () => {
     expect(ids).not.toContain('A-open');
   });
 
+  it('falls back to subject similarity when full text finds nothing (a typo)', async () => {
+    const out = await store.similarTickets(
+      query('tenant-a', 'Outlok crashs openning the shard calender'),
+      5,
+      opts(),
+    );
+    expect(out[0]?.ticket_id).toBe('A-planted');
+  });
+
+  it('keeps the candidate functions to the tenant of app.tenant_id, and to nobody without one', async () => {
+    // set_config(…, true) lasts the statement's implicit transaction; lateral runs the function after it.
+    const ids = async (tenant: string) =>
+      (
+        await t.query(
+          `select c.id from (select set_config('app.tenant_id', $1, true)) s,
+             lateral context_ticket_candidates($$'0x800ccc0e'$$::tsquery, $$'outlook'$$::tsquery, '', 50) c`,
+          [tenant],
+        )
+      ).length;
+    expect(await ids('tenant-a')).toBe(1);
+    expect(await ids('tenant-b')).toBe(1);
+    expect(await ids('')).toBe(0);
+  });
+
   it("never shows tenant B's identical ticket, article or asset to tenant A (row-level security, no WHERE)", async () => {
     const a = await gather('tenant-a', `${PLANTED.subject}\n${PLANTED.description} zebra-quartz 10.0.4.17`);
     const all = JSON.stringify(a.context);

@@ -8,7 +8,14 @@ import type {
   TicketQuery,
 } from '../../pipeline/context/types';
 import { classifyDbError } from './pg-errors';
-import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries';
+import {
+  assetsStatement,
+  fuzzyTicketsStatement,
+  kbArticlesStatement,
+  rareQueryStatement,
+  similarTicketsStatement,
+} from './sql/context-queries';
+import type { Corpus } from './sql/search-lexemes';
 import { setTenant, type Statement } from './sql/history-ops';
 import { TENANT_ROLE } from './tenant-scope';
 
@@ -31,15 +38,27 @@ interface ArticleRow {
 type AssetRow = Omit<AssetMatch, 'matched_by'> & { matched_by: string };
 
 /**
- * The context port on Postgres. Each read is one simple-protocol query holding the row-level-security
- * set-up, a statement_timeout and the statement: one implicit transaction and one round trip, on its
- * own pool so searches never hold up the history writes that acks wait for.
+ * The context port on Postgres. Each round trip is one simple-protocol query holding the
+ * row-level-security set-up, a statement_timeout and the statement (one implicit transaction); a search
+ * takes two, sometimes three (see sql/context-queries.ts). It has its own pool, so searches never hold
+ * up the history writes that acks wait for.
  */
 export class PgContextStore implements ContextStore {
   constructor(private readonly knex: Knex) {}
 
   async similarTickets(q: TicketQuery, limit: number, opts: ReadOptions): Promise<SimilarTicket[]> {
-    const rows = await this.read<TicketRow>(q.tenantId, similarTicketsStatement({ ...q, limit }), opts);
+    const rareQuery = await this.rareQuery(q, 'tickets', opts);
+    let rows: TicketRow[] = [];
+    if (rareQuery !== null) {
+      rows = await this.read<TicketRow>(
+        q.tenantId,
+        similarTicketsStatement({ ...q, rareQuery, limit }),
+        opts,
+      );
+    }
+    if (rows.length === 0 && q.subject !== '') {
+      rows = await this.read<TicketRow>(q.tenantId, fuzzyTicketsStatement({ ...q, limit }), opts);
+    }
     return rows.map((r) => ({
       ticket_id: r.ticket_id,
       subject: r.subject,
@@ -51,7 +70,13 @@ export class PgContextStore implements ContextStore {
   }
 
   async kbArticles(q: TicketQuery, limit: number, opts: ReadOptions): Promise<KbArticle[]> {
-    const rows = await this.read<ArticleRow>(q.tenantId, kbArticlesStatement({ ...q, limit }), opts);
+    const rareQuery = await this.rareQuery(q, 'kb', opts);
+    if (rareQuery === null) return [];
+    const rows = await this.read<ArticleRow>(
+      q.tenantId,
+      kbArticlesStatement({ ...q, rareQuery, limit }),
+      opts,
+    );
     return rows.map((r) => ({
       article_id: r.article_id,
       title: r.title,
@@ -84,6 +109,16 @@ export class PgContextStore implements ContextStore {
     return out;
   }
 
+  private async rareQuery(q: TicketQuery, corpus: Corpus, opts: ReadOptions): Promise<string | null> {
+    const [row] = await this.read<{ rare_q: string | null }>(
+      q.tenantId,
+      rareQueryStatement(corpus, q.text),
+      opts,
+    );
+    return row?.rare_q ?? null;
+  }
+
+  /** One round trip: the RLS set-up, the statement timeout, then the statement. */
   private async read<R>(tenantId: string, s: Statement, opts: ReadOptions): Promise<R[]> {
     if (opts.signal.aborted) throw opts.signal.reason;
     const head = [
