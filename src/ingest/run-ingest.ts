@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
 import { ConfigError } from '../config/load';
-import { backgroundClock, systemClock, type Clock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import { systemClock, type Clock } from '../domain/clock';
 import { startHealthServer, type HealthServer } from '../observability/http-server';
 import { livenessReason } from '../observability/liveness';
 import type { Logger } from '../observability/logger';
@@ -15,17 +13,10 @@ import { Dedup } from './dedup';
 import { CONFIRM_TIMEOUT_MS, JobPublisher } from './job-publisher';
 import { IngestMetrics } from './metrics';
 import { TokenBuckets } from './rate-limiter';
-import { TenantRegistry, parseTenants } from './tenants';
-import { watchTenantsFile } from './tenants-watch';
+import type { TenantRegistry } from '../tenants/tenants';
+import { openTenants } from '../tenants/open';
 import { webhookHandler } from './webhook';
 import { windowJobId } from './job-ids';
-
-/** The file's mtime, or undefined when it cannot be read (the read that follows reports why). */
-const modifiedAt = (file: string) =>
-  stat(file).then(
-    (st) => st.mtimeMs,
-    () => undefined,
-  );
 
 /** In-flight requests wait at most for their confirm; then the server closes what is left. */
 export const DRAIN_GRACE_MS = CONFIRM_TIMEOUT_MS + 5_000;
@@ -55,12 +46,6 @@ export async function runIngest(
 ): Promise<RunningIngest> {
   const file = config.ingest.tenantsFile;
   if (file === undefined) throw new ConfigError('TENANTS_FILE is required by `enhancer ingest`');
-  const readAt = await modifiedAt(file);
-  const initial = await readFile(file, 'utf8')
-    .then(parseTenants)
-    .catch((err: unknown) => {
-      throw new ConfigError(`invalid TENANTS_FILE=${JSON.stringify(file)}: ${errorMessage(err)}`);
-    });
   const clock = hooks.clock ?? systemClock;
   const life = new Lifetime((message) => log.warn('release failed', { error_message: message }));
   try {
@@ -70,14 +55,11 @@ export async function runIngest(
     const loopLag = startLoopLagMonitor(config.health);
     life.add(() => loopLag.stop());
     const limiter = new TokenBuckets(config.ingest.ratePerSecond, config.ingest.burst);
-    const tenants = new TenantRegistry(initial, () => readFile(file, 'utf8'), log);
-    const reload = async () => {
-      if (await tenants.reload()) limiter.retain((id) => tenants.get(id) !== undefined);
-    };
-    const watcher = watchTenantsFile(file, reload, { clock: backgroundClock, log });
-    life.add(() => watcher.close());
-    // An edit between the first read and the watch would otherwise wait for the next one.
-    if ((await modifiedAt(file)) !== readAt) await reload();
+    const opened = await openTenants(file, log, (registry) =>
+      limiter.retain((id) => registry.get(id) !== undefined),
+    );
+    life.add(() => opened.close());
+    const tenants = opened.registry;
     const publisher = new JobPublisher({
       amqpUrl: config.amqpUrl,
       queuePrefix: config.queuePrefix,

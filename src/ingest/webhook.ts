@@ -11,7 +11,7 @@ import { mapTicket } from './mapping';
 import type { IngestMetrics } from './metrics';
 import type { TokenBuckets } from './rate-limiter';
 import { verifySignature } from './signature';
-import type { Tenant } from './tenants';
+import type { Tenant } from '../tenants/tenants';
 
 export const WEBHOOK_PATH = '/webhook/servicedesk';
 

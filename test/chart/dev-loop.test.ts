@@ -11,7 +11,7 @@ import { Secret, Service, type ISecret, type IService } from 'kubernetes-models/
 import { parse, parseAllDocuments } from 'yaml';
 import { configSchema } from '../../src/config/schema';
 import { loadConfig } from '../../src/config/load';
-import { parseTenants } from '../../src/ingest/tenants';
+import { parseTenants } from '../../src/tenants/tenants';
 import { find, renderChart, type K8sObject, type Overrides } from '../helpers/helm';
 
 /** The parts of a skaffold config these tests read. */

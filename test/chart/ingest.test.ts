@@ -17,7 +17,7 @@ import type {
   IServiceMonitor,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadConfig } from '../../src/config/load';
-import { parseTenants } from '../../src/ingest/tenants';
+import { parseTenants } from '../../src/tenants/tenants';
 import { sign } from '../../src/ingest/signature';
 import {
   CHART,

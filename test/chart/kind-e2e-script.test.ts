@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { jobSchema } from '../../src/domain/job';
 import { mapTicket } from '../../src/ingest/mapping';
 import { sign, verifySignature } from '../../src/ingest/signature';
-import { parseTenants } from '../../src/ingest/tenants';
+import { parseTenants } from '../../src/tenants/tenants';
 import { renderChart, type K8sObject, type Overrides } from '../helpers/helm';
 
 const execFileAsync = promisify(execFile);

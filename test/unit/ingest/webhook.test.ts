@@ -6,7 +6,7 @@ import { Dedup } from '../../../src/ingest/dedup';
 import { IngestMetrics } from '../../../src/ingest/metrics';
 import { TokenBuckets } from '../../../src/ingest/rate-limiter';
 import { sign } from '../../../src/ingest/signature';
-import type { Tenant } from '../../../src/ingest/tenants';
+import type { Tenant } from '../../../src/tenants/tenants';
 import { webhookHandler, WEBHOOK_PATH } from '../../../src/ingest/webhook';
 import { silentLogger } from '../../../src/observability/logger';
 import { deferred, type Deferred } from '../../helpers/deferred';

@@ -1,4 +1,4 @@
-import { TenantRegistry, parseTenants } from '../../../src/ingest/tenants';
+import { TenantRegistry, parseTenants } from '../../../src/tenants/tenants';
 import type { Logger } from '../../../src/observability/logger';
 
 const S1 = 'acme-secret-0123456789';
@@ -28,14 +28,65 @@ describe('parseTenants', () => {
     expect(t.size).toBe(2);
   });
 
+  it('reads a tenant without webhook secrets, and its ServiceDesk Plus', () => {
+    const t = parseTenants(
+      JSON.stringify({
+        tenants: {
+          acme: { servicedesk: { url: 'https://sdp.acme.example', token: 'tech-key' } },
+          globex: {
+            secret: S1,
+            servicedesk: {
+              url: 'https://sdp.globex.example/x',
+              auth: 'zoho-oauthtoken',
+              token_file: '/run/t',
+            },
+          },
+        },
+      }),
+    );
+    expect(t.get('acme')).toEqual({
+      id: 'acme',
+      secrets: [],
+      requireTimestamp: false,
+      servicedesk: { url: 'https://sdp.acme.example', auth: 'authtoken', token: { value: 'tech-key' } },
+    });
+    expect(t.get('globex')?.servicedesk).toEqual({
+      url: 'https://sdp.globex.example/x',
+      auth: 'zoho-oauthtoken',
+      token: { file: '/run/t' },
+    });
+  });
+
+  it('never quotes a token in its error', () => {
+    const text = JSON.stringify({
+      tenants: { acme: { servicedesk: { url: 'https://sdp.example', token: 'S3cretTok', bogus: 1 } } },
+    });
+    expect(() => parseTenants(text)).toThrow(/^tenants\.acme\.servicedesk: Unrecognized key: "bogus"$/);
+  });
+
   it.each([
     ['{', 'not valid JSON'],
     ['[]', 'the file: Invalid input: expected object, received array'],
     ['{"tenants":{"acme":{"secret":"short"}}}', 'tenants.acme.secret: a secret needs at least 16 characters'],
-    [`{"tenants":{"acme":{}}}`, 'tenants.acme: give either secret or secrets'],
     [
       `{"tenants":{"acme":{"secret":"${S1}","secrets":["${S2}"]}}}`,
-      'tenants.acme: give either secret or secrets',
+      'tenants.acme: give secret or secrets, not both',
+    ],
+    [
+      `{"tenants":{"acme":{"servicedesk":{"url":"ftp://x"}}}}`,
+      'tenants.acme.servicedesk.url: an http(s) URL',
+    ],
+    [
+      `{"tenants":{"acme":{"servicedesk":{"url":"https://u:p@sdp.example","token":"t"}}}}`,
+      'tenants.acme.servicedesk.url: no credentials in the URL; use token',
+    ],
+    [
+      `{"tenants":{"acme":{"servicedesk":{"url":"https://sdp.example"}}}}`,
+      'tenants.acme.servicedesk: give either token or token_file',
+    ],
+    [
+      `{"tenants":{"acme":{"servicedesk":{"url":"https://sdp.example","token":"t","auth":"basic"}}}}`,
+      'tenants.acme.servicedesk.auth',
     ],
     [`{"tenants":{"acme":{"secret":"${S1}","extra":1}}}`, 'tenants.acme: Unrecognized key: "extra"'],
     [`{"tenants":{"${'x'.repeat(65)}":{"secret":"${S1}"}}}`, 'tenants'],
