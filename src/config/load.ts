@@ -27,6 +27,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `invalid JOB_SOFT_TIMEOUT_MS=${config.softTimeoutMs}: must not exceed JOB_TIMEOUT_MS=${config.hardTimeoutMs}`,
     );
   }
+  if (config.llm && !config.llm.model) {
+    throw new ConfigError('LLM_MODEL is required when LLM_BASE_URL is set (the model name the server knows)');
+  }
+  if (config.llm?.apiKey && config.llm.apiKeyFile) {
+    throw new ConfigError('set LLM_API_KEY or LLM_API_KEY_FILE, not both');
+  }
   const lease = config.cluster.lease;
   // As client-go insists: a leader must step down before others may take over, and retry in between.
   if (!(lease.retryMs < lease.renewDeadlineMs && lease.renewDeadlineMs < lease.durationMs)) {

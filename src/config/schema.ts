@@ -59,6 +59,25 @@ export const configSchema = z.object({
   CONTEXT_POOL_MAX: int(1, 100).default(8),
   /** NOTE_MAX_CHARS: the note's length limit, in characters. */
   NOTE_MAX_CHARS: int(200, 100_000).default(4_000),
+  /**
+   * LLM_BASE_URL: an OpenAI-compatible API (https://api.openai.com/v1, vLLM, Ollama's /v1, llama.cpp's
+   * server) that writes the note from the context; unset: the extractive note.
+   */
+  LLM_BASE_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  /** LLM_API_KEY: the API key, if the server wants one. Never printed. */
+  LLM_API_KEY: z.string().min(1).optional(),
+  /** LLM_API_KEY_FILE: a file holding the API key (a mounted Secret); read at start-up. */
+  LLM_API_KEY_FILE: z.string().min(1).optional(),
+  /** LLM_MODEL: the model name, as the server knows it; required with LLM_BASE_URL. */
+  LLM_MODEL: z.string().min(1).max(200).optional(),
+  /** LLM_TIMEOUT_MS: one model call's bound (cut further to what is left of the attempt). */
+  LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  /** LLM_MAX_TOKENS: the longest answer asked for, in tokens. */
+  LLM_MAX_TOKENS: int(16, 32_000).default(500),
+  /** LLM_TEMPERATURE: sampling temperature; low keeps the note to the facts. */
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
+  /** SERVICEDESK_TIMEOUT_MS: one ServiceDesk Plus call's bound (never past the attempt's deadline). */
+  SERVICEDESK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** LOG_LEVEL: error, warn, info, debug. */
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   /** LOG_FORMAT: json (one object a line) or pretty (for a terminal). */
@@ -158,6 +177,18 @@ export interface Config {
     readonly poolMax: number;
     readonly noteMaxChars: number;
   };
+  /** The language model that writes notes; absent: notes are extractive. */
+  readonly llm?: {
+    readonly baseUrl: string;
+    readonly apiKey?: string;
+    readonly apiKeyFile?: string;
+    readonly model: string;
+    readonly timeoutMs: number;
+    readonly maxTokens: number;
+    readonly temperature: number;
+  };
+  /** Write-back to each tenant's ServiceDesk Plus (configured per tenant in TENANTS_FILE). */
+  readonly servicedesk: { readonly timeoutMs: number };
   readonly log: {
     readonly level: Raw['LOG_LEVEL'];
     readonly format: Raw['LOG_FORMAT'];
@@ -259,6 +290,20 @@ export function compile(raw: Raw): Config {
       poolMax: raw.CONTEXT_POOL_MAX,
       noteMaxChars: raw.NOTE_MAX_CHARS,
     }),
+    ...(raw.LLM_BASE_URL
+      ? {
+          llm: Object.freeze({
+            baseUrl: raw.LLM_BASE_URL,
+            apiKey: raw.LLM_API_KEY,
+            apiKeyFile: raw.LLM_API_KEY_FILE,
+            model: raw.LLM_MODEL ?? '',
+            timeoutMs: raw.LLM_TIMEOUT_MS,
+            maxTokens: raw.LLM_MAX_TOKENS,
+            temperature: raw.LLM_TEMPERATURE,
+          }),
+        }
+      : {}),
+    servicedesk: Object.freeze({ timeoutMs: raw.SERVICEDESK_TIMEOUT_MS }),
     log: Object.freeze({
       level: raw.LOG_LEVEL,
       format: raw.LOG_FORMAT,

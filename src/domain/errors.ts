@@ -15,14 +15,34 @@ export class ValidationError extends Error {
   }
 }
 
+/** What a failing pipeline may tell about its failure. */
+export interface FailureDetails {
+  readonly cause?: unknown;
+  /** What the attempt produced before it failed (the note, say): stored with the failure. */
+  readonly result?: Readonly<Record<string, unknown>>;
+}
+
 /** The pipeline says retrying cannot help. */
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';
+  readonly result?: Readonly<Record<string, unknown>>;
+  constructor(message: string, details: FailureDetails = {}) {
+    super(message, { cause: details.cause });
+    this.result = details.result;
+  }
 }
 
 /** The pipeline says a later attempt may succeed. Unknown errors are treated the same way. */
 export class TransientError extends Error {
   override readonly name = 'TransientError';
+  readonly result?: Readonly<Record<string, unknown>>;
+  /** The earliest a retry makes sense (a 429's Retry-After); the retry waits at least this long. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, details: FailureDetails & { readonly retryAfterMs?: number } = {}) {
+    super(message, { cause: details.cause });
+    this.result = details.result;
+    this.retryAfterMs = details.retryAfterMs;
+  }
 }
 
 /** The attempt passed its hard deadline; whatever the handler does later is ignored. */
@@ -62,4 +82,18 @@ export function errorMessage(err: unknown): string {
 
 export function errorType(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
+}
+
+/** The result a PermanentError or TransientError carries, if any. */
+export function failureResult(err: unknown): Readonly<Record<string, unknown>> | undefined {
+  const r = (err as { result?: unknown } | null)?.result;
+  return typeof r === 'object' && r !== null && !Array.isArray(r)
+    ? (r as Record<string, unknown>)
+    : undefined;
+}
+
+/** A TransientError's `retryAfterMs`, if it has a usable one. */
+export function retryAfterMs(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

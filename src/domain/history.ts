@@ -20,6 +20,8 @@ export interface RetryMark {
   readonly tenantId: string;
   readonly attempt: number;
   readonly error: string;
+  /** What the failed attempt produced (its note, say), merged over the stored record. */
+  readonly result?: Readonly<Record<string, unknown>>;
 }
 export interface Failure {
   readonly jobId: string;
@@ -27,6 +29,8 @@ export interface Failure {
   readonly attempt: number;
   readonly error: string;
   readonly processingMs: number | null;
+  /** What the failed attempt produced (its note, say), merged over the stored record. */
+  readonly result?: Readonly<Record<string, unknown>>;
 }
 export interface PoisonRecord {
   readonly jobId: string;

@@ -1,5 +1,5 @@
 import type { Backoff, RetryPolicy } from '../config/schema';
-import { errorKind } from './errors';
+import { errorKind, retryAfterMs } from './errors';
 
 /**
  * Delay before retry `n` (1-based): min(maxDelay, base · 2^(n−1)), reduced by a random fraction up to
@@ -33,7 +33,13 @@ export function decide(attempt: number, err: unknown, policy: RetryPolicy, rando
   if (kind === 'validation' || kind === 'permanent') return { kind: 'dead-letter', reason: kind };
   if (kind === 'infrastructure') return { kind: 'wait-out', delayMs: waitOutMs(policy, random) };
   if (attempt > policy.maxRetries) return { kind: 'dead-letter', reason: 'retries_exhausted' };
-  return { kind: 'retry', attempt: attempt + 1, delayMs: backoffMs(attempt, policy, random) };
+  // A server that said when to come back (429 Retry-After) is not asked sooner, within the ladder's cap.
+  const floor = Math.min(retryAfterMs(err) ?? 0, policy.maxDelayMs);
+  return {
+    kind: 'retry',
+    attempt: attempt + 1,
+    delayMs: Math.max(floor, backoffMs(attempt, policy, random)),
+  };
 }
 
 /** How long a job waits out an outage before it comes back at the same attempt. */

@@ -86,11 +86,37 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly llmRequests = new Counter({
+    name: 'enhancement_llm_requests_total',
+    help: 'Language-model calls by outcome: ok, or why the extractive note was used instead (timeout, rate_limited, server_error, connection, auth, not_found, bad_request, empty, error).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly llmTokens = new Counter({
+    name: 'enhancement_llm_tokens_total',
+    help: 'Tokens the language model reported, by kind: prompt or completion.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly writebacks = new Counter({
+    name: 'enhancement_writeback_total',
+    help: 'Write-backs of notes to the helpdesk by outcome: posted, adopted (an earlier attempt had posted it), already_posted, skipped (no helpdesk configured), busy, or the failure (rate_limited, server_error, connection, timeout, ambiguous, auth, not_found, rejected).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly tenantLabels: TenantLabels;
 
   constructor(maxTenants = 1000, defaults = true) {
     this.tenantLabels = new TenantLabels(maxTenants);
     if (defaults) collectDefaultMetrics({ register: this.registry });
+    // Series that exist from the start: an alert on increase() then sees the first event, too.
+    for (const outcome of ['ok', 'timeout', 'rate_limited', 'server_error', 'auth', 'not_found']) {
+      this.llmRequests.inc({ outcome }, 0);
+    }
+    for (const outcome of ['posted', 'adopted', 'skipped', 'auth', 'not_found', 'rejected', 'server_error']) {
+      this.writebacks.inc({ outcome }, 0);
+    }
   }
 
   /** The tenant's metric label: its id for the first `maxTenants` tenants, then "other". */
@@ -114,6 +140,20 @@ export class WorkerMetrics {
   /** Abandoned handlers that have not settled yet. */
   get abandonedStillRunning(): number {
     return this.abandonedNow;
+  }
+
+  /** A language-model call ended (the `LlmMetrics` port of the synthesis). */
+  llmRequest(outcome: string): void {
+    this.llmRequests.inc({ outcome });
+  }
+
+  llmTokensUsed(kind: 'prompt' | 'completion', count: number): void {
+    if (count > 0) this.llmTokens.inc({ kind }, count);
+  }
+
+  /** A write-back ended (the `WritebackMetrics` port). */
+  writeback(outcome: string): void {
+    this.writebacks.inc({ outcome });
   }
 
   /** One context step ended (the `StepMetrics` port of the context pipeline). */

@@ -8,6 +8,7 @@ import {
   errorKind,
   errorMessage,
   errorType,
+  failureResult,
 } from '../domain/errors';
 import type { HistoryStore } from '../domain/history';
 import type { Job } from '../domain/job';
@@ -120,7 +121,7 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: DeliveryMode, t: Att
     const err = new Error(`redelivered ${d.redeliveries} times: the job keeps losing or killing its worker`);
     err.name = 'DeliveryLimitError';
     t.fail(err);
-    return deadLetter(ctx, 'delivery_limit', failureOf(err, deps.clock), null);
+    return deadLetter(ctx, 'delivery_limit', failureOf(err, deps.clock), { durationMs: null });
   }
 
   // Two deliveries of one job at once (a producer that published it twice) would both pass the
@@ -149,7 +150,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
   } catch (err) {
     if (errorKind(err) === 'validation') {
       t.fail(err);
-      return deadLetter(ctx, 'validation', failureOf(err, deps.clock), null);
+      return deadLetter(ctx, 'validation', failureOf(err, deps.clock), { durationMs: null });
     }
     return waitOut(ctx, err);
   }
@@ -229,8 +230,11 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
     duration_ms: Math.round(outcome.durationMs),
   });
   if (decision.kind === 'dead-letter') {
-    const result = await deadLetter(ctx, decision.reason, failure, outcome.durationMs);
-    return result === 'dead_lettered' ? 'failed' : result;
+    const settled = await deadLetter(ctx, decision.reason, failure, {
+      durationMs: outcome.durationMs,
+      result: failureResult(err),
+    });
+    return settled === 'dead_lettered' ? 'failed' : settled;
   }
 
   try {
@@ -240,6 +244,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
         tenantId: job.tenant_id,
         attempt: d.attempt,
         error: failure.errorMessage,
+        result: failureResult(err),
       }),
     );
   } catch (e) {
@@ -264,13 +269,14 @@ interface JobCtx {
 
 /**
  * Dead-letter first, then the row: a crash in between leaves a duplicate dead letter, never a lost job.
- * `durationMs` is the failed attempt's pipeline time; null for a job that never ran.
+ * `durationMs` is the failed attempt's pipeline time, null for a job that never ran; `result` what the
+ * attempt produced before it failed (kept in history).
  */
 async function deadLetter(
   { d, job, log, deps, t }: JobCtx,
   reason: DeadLetterReason,
   failure: FailureInfo,
-  durationMs: number | null,
+  { durationMs, result }: { durationMs: number | null; result?: Readonly<Record<string, unknown>> },
 ): Promise<Outcome> {
   // These never ran at this attempt: no fence to honour, and they count as never run.
   const neverRan = reason === 'delivery_limit' || reason === 'validation';
@@ -305,6 +311,7 @@ async function deadLetter(
           attempt: d.attempt,
           error: failure.errorMessage,
           processingMs,
+          result,
         }),
       );
     }

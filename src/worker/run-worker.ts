@@ -3,7 +3,14 @@ import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
 import { PgHistoryStore } from '../adapters/db/history-store';
 import { openOrm, openReadPool } from '../adapters/db/orm';
+import { readFile } from 'node:fs/promises';
 import { PgContextStore } from '../adapters/db/context-store';
+import { PgWritebackStore } from '../adapters/db/writeback-store';
+import { OpenAiChat } from '../adapters/llm/openai-chat';
+import { SdpClient } from '../adapters/servicedesk/sdp-client';
+import { ConfigError } from '../config/load';
+import { Synthesizer } from '../pipeline/synthesis/synthesize';
+import { openTenants } from '../tenants/open';
 import { backgroundClock, systemClock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { enhancerFor } from '../pipeline';
@@ -83,7 +90,7 @@ export async function runWorker(
       await c?.stopLeading();
       await Promise.all([c?.janitorIdle(), c?.stopEvents()]);
     });
-    const enhancer = hooks.enhancer ?? pipelineFor(config, log, metrics, life);
+    const enhancer = hooks.enhancer ?? (await pipelineFor(config, log, metrics, life));
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
@@ -160,9 +167,22 @@ export async function runWorker(
   }
 }
 
-/** The configured pipeline; the `context` one gets its own read pool, released with the worker. */
-function pipelineFor(config: Config, log: Logger, metrics: WorkerMetrics, life: Lifetime): Enhancer {
+/**
+ * The configured pipeline. The `context` one gets its own connection pool (its reads and the
+ * write-back's state), the tenants file (kept live: where each tenant's notes go) and, when
+ * LLM_BASE_URL is set, the model; all released with the worker.
+ */
+async function pipelineFor(
+  config: Config,
+  log: Logger,
+  metrics: WorkerMetrics,
+  life: Lifetime,
+): Promise<Enhancer> {
   if (config.pipeline !== 'context') return enhancerFor(config.pipeline);
+  const file = config.ingest.tenantsFile;
+  const tenants = file ? await openTenants(file, log) : undefined;
+  if (tenants) life.add(() => tenants.close());
+  const llm = config.llm ? await chatModel(config.llm) : undefined;
   const pool = openReadPool({
     databaseUrl: config.databaseUrl,
     poolMax: config.context.poolMax,
@@ -177,7 +197,45 @@ function pipelineFor(config: Config, log: Logger, metrics: WorkerMetrics, life: 
     limits: config.context.limits,
     noteMaxChars: config.context.noteMaxChars,
     metrics,
+    ...(llm && config.llm
+      ? {
+          synthesizer: new Synthesizer({
+            model: llm,
+            clock: systemClock,
+            timeoutMs: config.llm.timeoutMs,
+            maxTokens: config.llm.maxTokens,
+            temperature: config.llm.temperature,
+            noteMaxChars: config.context.noteMaxChars,
+            metrics,
+          }),
+        }
+      : {}),
+    writeback: {
+      tenants: tenants?.registry ?? { get: () => undefined },
+      helpdesk: new SdpClient(),
+      store: new PgWritebackStore(pool, config.servicedesk.timeoutMs),
+      clock: systemClock,
+      timeoutMs: config.servicedesk.timeoutMs,
+      // A lookup of earlier notes and the post itself.
+      reserveMs: 2 * config.servicedesk.timeoutMs,
+      metrics,
+    },
   });
+}
+
+async function chatModel(llm: NonNullable<Config['llm']>): Promise<OpenAiChat> {
+  let apiKey = llm.apiKey;
+  if (llm.apiKeyFile) {
+    apiKey = await readFile(llm.apiKeyFile, 'utf8').then(
+      (text) => text.trim(),
+      (err: unknown) => {
+        throw new ConfigError(
+          `cannot read LLM_API_KEY_FILE=${JSON.stringify(llm.apiKeyFile)}: ${errorMessage(err)}`,
+        );
+      },
+    );
+  }
+  return new OpenAiChat({ baseUrl: llm.baseUrl, model: llm.model, ...(apiKey ? { apiKey } : {}) });
 }
 
 /** The Lease-elected janitor and dead-letter Events; a failure to start leaves the worker running without them. */

@@ -7,7 +7,6 @@ import type {
   SimilarTicket,
   TicketQuery,
 } from '../../pipeline/context/types';
-import { classifyDbError } from './pg-errors';
 import {
   assetsStatement,
   fuzzyTicketsStatement,
@@ -16,8 +15,8 @@ import {
   similarTicketsStatement,
 } from './sql/context-queries';
 import type { Corpus } from './sql/search-lexemes';
-import { setTenant, type Statement } from './sql/history-ops';
-import { TENANT_ROLE } from './tenant-scope';
+import type { Statement } from './sql/history-ops';
+import { tenantQuery } from './tenant-query';
 
 /** Rows as the driver returns them (numeric scores arrive as numbers: the SQL casts to float8). */
 interface TicketRow {
@@ -118,27 +117,7 @@ export class PgContextStore implements ContextStore {
     return row?.rare_q ?? null;
   }
 
-  /** One round trip: the RLS set-up, the statement timeout, then the statement. */
-  private async read<R>(tenantId: string, s: Statement, opts: ReadOptions): Promise<R[]> {
-    if (opts.signal.aborted) throw opts.signal.reason;
-    const head = [
-      `set local role ${TENANT_ROLE}`,
-      this.inline(setTenant(tenantId)),
-      `set local statement_timeout = ${Math.max(1, Math.round(opts.timeoutMs))}`,
-    ];
-    const sql = [...head, this.inline(s)].join(';\n');
-    try {
-      const out: unknown = await this.knex.raw(sql);
-      const list = (Array.isArray(out) ? out : [out]) as { rows: R[] }[];
-      return list[head.length]?.rows ?? [];
-    } catch (err) {
-      // Postgres cancelled it at the budget: the caller reports a timeout, not an outage.
-      if ((err as { code?: unknown }).code === '57014') throw err;
-      throw classifyDbError(err);
-    }
-  }
-
-  private inline(s: Statement): string {
-    return this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery();
+  private read<R>(tenantId: string, s: Statement, opts: ReadOptions): Promise<R[]> {
+    return tenantQuery<R>(this.knex, tenantId, s, opts);
   }
 }

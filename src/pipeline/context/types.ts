@@ -69,6 +69,8 @@ export type Synthesis =
       readonly prompt_tokens: number;
       readonly completion_tokens: number;
       readonly ms: number;
+      /** The answer was longer than NOTE_MAX_CHARS and was cut. */
+      readonly truncated?: boolean;
     };
 
 /** enhancement_history.result. */

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         poolMax: 8,
         noteMaxChars: 4_000,
       },
+      servicedesk: { timeoutMs: 10_000 },
       log: { level: 'info', format: 'json', pod: undefined, descriptionChars: 0 },
       httpPort: 8080,
       health: { maxLoopLagMs: 10_000, lagWindowMs: 30_000, maxAbandoned: 4 },
@@ -46,6 +47,36 @@ describe('loadConfig', () => {
       ingest: { port: 8000, ratePerSecond: 50, burst: 50, dedupMs: 300_000, maxSkewMs: 300_000 },
       tracing: { serviceName: 'enhancer', sdkDisabled: false, exporters: [] },
     });
+  });
+
+  it('configures the model only with LLM_BASE_URL, and wants LLM_MODEL with it', () => {
+    expect(loadConfig({ LLM_MODEL: 'x' }).llm).toBeUndefined();
+    expect(
+      loadConfig({
+        LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+        LLM_MODEL: 'llama3',
+        LLM_API_KEY_FILE: '/run/k',
+      }).llm,
+    ).toEqual({
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      apiKey: undefined,
+      apiKeyFile: '/run/k',
+      model: 'llama3',
+      timeoutMs: 30_000,
+      maxTokens: 500,
+      temperature: 0.2,
+    });
+    expect(configErrorOf({ LLM_BASE_URL: 'http://x/v1' }).message).toBe(
+      'LLM_MODEL is required when LLM_BASE_URL is set (the model name the server knows)',
+    );
+    const both = configErrorOf({
+      LLM_BASE_URL: 'http://x/v1',
+      LLM_MODEL: 'm',
+      LLM_API_KEY: 'sk-abc',
+      LLM_API_KEY_FILE: '/k',
+    });
+    expect(both.message).toBe('set LLM_API_KEY or LLM_API_KEY_FILE, not both');
+    expect(both.message).not.toContain('sk-abc');
   });
 
   it('reads and coerces set variables', () => {

@@ -51,31 +51,42 @@ export function claimStatement(ops: readonly Extract<HistoryOp, { kind: 'claim' 
   };
 }
 
+/**
+ * An attempt's record merged over the stored one at the top level, so what an attempt saved while it
+ * ran (a write-back's note id) survives a record that does not mention it.
+ */
+const MERGED_RESULT = `case when v.result is null then h.result else coalesce(h.result, '{}'::jsonb) || v.result end`;
+
+function resultJson(result: Readonly<Record<string, unknown>> | undefined): string | null {
+  return result ? JSON.stringify(result) : null;
+}
+
 export function completeStatement(ops: readonly Extract<HistoryOp, { kind: 'complete' }>[]): Statement {
-  // Top-level keys merge over the stored record, so what an attempt saved while running (a write-back's
-  // note id) survives a result that does not mention it.
   return fencedUpdate(
     ops,
-    `status = 'completed', result_summary = v.summary, processing_time_ms = v.ms,
-      result = case when v.result is null then h.result else coalesce(h.result, '{}'::jsonb) || v.result end`,
+    `status = 'completed', result_summary = v.summary, processing_time_ms = v.ms, result = ${MERGED_RESULT}`,
     ['summary text', 'ms int', 'result jsonb'],
-    (o) => [o.summary, o.processingMs, o.result ? JSON.stringify(o.result) : null],
+    (o) => [o.summary, o.processingMs, resultJson(o.result)],
   );
 }
 
 /** Hands the row to the next attempt, so a late result of this one can no longer land. */
 export function retryStatement(ops: readonly Extract<HistoryOp, { kind: 'retry' }>[]): Statement {
-  return fencedUpdate(ops, `attempts = h.attempts + 1, error_message = v.error`, ['error text'], (o) => [
-    o.error,
-  ]);
+  return fencedUpdate(
+    ops,
+    `attempts = h.attempts + 1, error_message = v.error, result = ${MERGED_RESULT}`,
+    ['error text', 'result jsonb'],
+    (o) => [o.error, resultJson(o.result)],
+  );
 }
 
 export function failStatement(ops: readonly Extract<HistoryOp, { kind: 'fail' }>[]): Statement {
   return fencedUpdate(
     ops,
-    `status = 'failed', error_message = v.error, processing_time_ms = coalesce(v.ms, h.processing_time_ms)`,
-    ['error text', 'ms int'],
-    (o) => [o.error, o.processingMs],
+    `status = 'failed', error_message = v.error, processing_time_ms = coalesce(v.ms, h.processing_time_ms),
+      result = ${MERGED_RESULT}`,
+    ['error text', 'ms int', 'result jsonb'],
+    (o) => [o.error, o.processingMs, resultJson(o.result)],
   );
 }
 

@@ -48,8 +48,8 @@ describe('history statement builders', () => {
 
   it.each([
     ['completeStatement', () => completeStatement([complete(ID1), complete(ID2)]), 5],
-    ['retryStatement', () => retryStatement([retry(ID1), retry(ID2)]), 3],
-    ['failStatement', () => failStatement([fail(ID1), fail(ID2)]), 4],
+    ['retryStatement', () => retryStatement([retry(ID1), retry(ID2)]), 4],
+    ['failStatement', () => failStatement([fail(ID1), fail(ID2)]), 5],
     ['poisonStatement', () => poisonStatement([poison(ID1), poison(ID2)]), 4],
   ])('%s has one placeholder per binding, %i per op', (_name, build, perOp) => {
     const s = build();
@@ -66,8 +66,15 @@ describe('history statement builders', () => {
       15,
       '{"note":"n"}',
     ]);
-    expect(retryStatement([retry(ID1)]).bindings).toEqual([ID1, 1, 'flaky']);
-    expect(failStatement([fail(ID1, null)]).bindings).toEqual([ID1, 4, 'gave up', null]);
+    expect(retryStatement([retry(ID1)]).bindings).toEqual([ID1, 1, 'flaky', null]);
+    expect(failStatement([fail(ID1, null)]).bindings).toEqual([ID1, 4, 'gave up', null, null]);
+    expect(failStatement([{ ...fail(ID1, null), result: { note: 'kept' } }]).bindings).toEqual([
+      ID1,
+      4,
+      'gave up',
+      null,
+      '{"note":"kept"}',
+    ]);
     expect(poisonStatement([poison(ID1)]).bindings).toEqual([ID1, null, 'acme', 'not JSON']);
   });
 
