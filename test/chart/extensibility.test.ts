@@ -260,6 +260,16 @@ describe('per-key Secrets', () => {
       ).not.toThrow();
     });
 
+    it('takes another vhost, URL-encoded', async () => {
+      const worker = podTemplates(
+        await renderChart({ ...VALUES, 'secrets.amqp.vhost': 'jobs%2Feu' }, { apiVersions: KEDA_APIS }),
+      ).worker!;
+      const amqp = containerOf(worker).env!.find((e) => e.name === 'AMQP_URL')!;
+      expect(amqp.value).toBe(
+        'amqps://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@$(RABBITMQ_HOST):$(RABBITMQ_PORT)/jobs%2Feu',
+      );
+    });
+
     it('KEDA gets the same user as TriggerAuthentication parameters, the host without credentials', () => {
       const auth = as<ITriggerAuthentication>(find(objects, 'TriggerAuthentication'));
       expect(auth.spec.secretTargetRef).toEqual([
@@ -278,6 +288,10 @@ describe('ScaledObject', () => {
 
   it('falls back to a fixed count when the scaler keeps failing; 0 turns it off', async () => {
     expect((await scaled({})).spec.fallback).toEqual({ failureThreshold: 3, replicas: 2 });
+    expect((await scaled({ 'keda.fallback': { failureThreshold: 5, replicas: 6 } })).spec.fallback).toEqual({
+      failureThreshold: 5,
+      replicas: 6,
+    });
     expect((await scaled({ 'keda.fallback.failureThreshold': 0 })).spec).not.toHaveProperty('fallback');
   });
 
@@ -328,7 +342,11 @@ describe('NetworkPolicy', () => {
       'networkPolicy.rabbitmq.to': [],
       'networkPolicy.rabbitmq.cidrs': ['192.0.2.10/32'],
       'networkPolicy.postgres.cidrs': ['198.51.100.0/28'],
+      'networkPolicy.otlp.enabled': true,
+      'networkPolicy.otlp.cidrs': ['203.0.113.7/32'],
     });
+    expect(worker.egress![2]!.to).toEqual([{ ipBlock: { cidr: '203.0.113.7/32' } }]);
+    expect(ingest.egress![1]!.to).toEqual([{ ipBlock: { cidr: '203.0.113.7/32' } }]);
     expect(worker.egress![0]).toEqual({
       ports: [
         { port: 5672, protocol: 'TCP' },
@@ -367,6 +385,33 @@ describe('NetworkPolicy', () => {
   it('leaves the API server out when kubernetesApi is off', async () => {
     const { worker } = await policies({ 'networkPolicy.kubernetesApi.enabled': false });
     expect(worker.egress!.flatMap((r) => r.ports!.map((p) => p.port))).not.toContain(443);
+  });
+});
+
+describe('the CPU autoscaler without KEDA', () => {
+  it('takes its range, target and scale-down from the values', async () => {
+    const objects = await renderChart({
+      'autoscaling.minReplicas': 3,
+      'autoscaling.maxReplicas': 30,
+      'autoscaling.targetCPUUtilizationPercentage': 50,
+      'autoscaling.scaleDown': {
+        stabilizationWindowSeconds: 600,
+        policies: [{ type: 'Percent', value: 10, periodSeconds: 120 }],
+      },
+    });
+    const hpa = find(objects, 'HorizontalPodAutoscaler');
+    validateObject(hpa);
+    expect(hpa.spec).toMatchObject({
+      minReplicas: 3,
+      maxReplicas: 30,
+      metrics: [{ resource: { target: { averageUtilization: 50 } } }],
+      behavior: {
+        scaleDown: {
+          stabilizationWindowSeconds: 600,
+          policies: [{ type: 'Percent', value: 10, periodSeconds: 120 }],
+        },
+      },
+    });
   });
 });
 

@@ -169,6 +169,38 @@ describe('alerts', () => {
     expect(res.code).not.toBe(0);
   });
 
+  it('takes its thresholds, windows, durations and labels from the values', async () => {
+    const rules = rulesOf(
+      await renderChart(
+        {
+          ...ALL_ON,
+          'prometheusRule.alertLabels': { severity: 'critical', team: 'helpdesk' },
+          'prometheusRule.infrastructureDelays': { threshold: 5, window: '30m', for: '20m' },
+          'prometheusRule.workersAbsent.for': '3m',
+          'prometheusRule.backlog': { threshold: 1000, window: '1h', for: '30m' },
+          'prometheusRule.maxReplicas.for': '2h',
+          'rabbitmqMetrics.prefix': 'rabbitmq_detailed_',
+          'rabbitmqMetrics.selector': 'vhost="jobs"',
+        },
+        { apiVersions: OPERATOR_APIS },
+      ),
+    );
+    const rule = (name: string) => rules.find((r) => r.alert === name)!;
+    expect(rule('EnhancerInfrastructureDelays')).toMatchObject({ for: '20m' });
+    expect(String(rule('EnhancerInfrastructureDelays').expr)).toMatch(/\[30m\].* offset 30m\)\) > 5$/);
+    expect(rule('EnhancerWorkersAbsent').for).toBe('3m');
+    expect(String(rule('EnhancerWorkersAbsent').expr)).toContain(
+      'sum(rabbitmq_detailed_queue_messages{queue="enhancement.jobs", vhost="jobs"}) > 0',
+    );
+    expect(rule('EnhancerBacklogGrowing').for).toBe('30m');
+    expect(String(rule('EnhancerBacklogGrowing').expr)).toMatch(/> 1000 and .* offset 1h\)\) > 0$/);
+    expect(rule('EnhancerReplicasAtMax').for).toBe('2h');
+    for (const r of rules.filter((x) => x.alert !== 'EnhancerJanitorAbandonedJobs')) {
+      expect(r.labels).toEqual({ severity: 'critical', team: 'helpdesk' });
+    }
+    expect(rule('EnhancerJanitorAbandonedJobs').labels).toEqual({ severity: 'info', team: 'helpdesk' });
+  });
+
   it('watches the HPA the workers really have: KEDA’s, the CPU one, or none for fixed replicas', async () => {
     const at = async (values: Overrides, apis: readonly string[]) =>
       rulesOf(await renderChart({ ...values, 'prometheusRule.enabled': true }, { apiVersions: apis })).find(
@@ -504,6 +536,21 @@ describe('Grafana dashboard', () => {
     expect(cm.metadata!.labels).toMatchObject({ grafana_dashboard: '1' });
     expect(cm.metadata!.annotations).toEqual({ grafana_folder: 'Enhancer' });
     expect(Object.keys(cm.data!)).toEqual(['enhancer.json']);
+  });
+
+  it('takes the sidecar label, its value and extra labels from the values', async () => {
+    const objects = await renderChart({
+      'grafanaDashboard.enabled': true,
+      'grafanaDashboard.sidecarLabel': 'grafana.example.com/dashboard',
+      'grafanaDashboard.sidecarLabelValue': 'enhancer',
+      'grafanaDashboard.labels': { team: 'helpdesk' },
+    });
+    const cm = find(objects, 'ConfigMap', '-dashboard');
+    expect(cm.metadata.labels).toMatchObject({
+      'grafana.example.com/dashboard': 'enhancer',
+      team: 'helpdesk',
+    });
+    expect(cm.metadata.labels).not.toHaveProperty('grafana_dashboard');
   });
 
   it('names the release in its constants, uid and title; every query still parses', async () => {
