@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The enhancer worker image: `docker build -t enhancer .`, then `docker run enhancer` (worker) or
 # `docker run enhancer migrate`. Settings come from the environment (README "Configuration").
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+ARG NODE_IMAGE=node:24.22-bookworm-slim
 
 # Build with the dev dependencies (TypeScript), from the lockfile.
 FROM ${NODE_IMAGE} AS build

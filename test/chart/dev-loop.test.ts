@@ -5,14 +5,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ScaledObject, type IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import {
+  ScaledObject,
+  type IScaledObject,
+  type ITriggerAuthentication,
+} from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import { Secret, Service, type ISecret, type IService } from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
 import { configSchema } from '../../src/config/schema';
 import { loadConfig } from '../../src/config/load';
 import { parseTenants } from '../../src/tenants/tenants';
-import { find, renderChart, type K8sObject, type Overrides } from '../helpers/helm';
+import { find, KEDA_APIS, renderChart, templateChart, type K8sObject, type Overrides } from '../helpers/helm';
 
 /** The parts of a skaffold config these tests read. */
 interface SkaffoldConfig {
@@ -27,12 +31,14 @@ interface SkaffoldConfig {
     helm?: { releases: { chartPath: string; valuesFiles: string[]; setValueTemplates: unknown }[] };
   };
   portForward?: unknown[];
+  profiles?: { name: string; patches: { op: string; path: string; value: Record<string, unknown> }[] }[];
 }
 
 interface DevValues {
   fullnameOverride: string;
   secrets: { existingSecret: string };
   config: Record<string, unknown>;
+  keda: { enabled: boolean; rabbitmq: { host: string; credentials: { existingSecret: string } } };
 }
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -92,6 +98,32 @@ describe('skaffold.yaml', () => {
     });
   });
 
+  it('has a no-keda profile: no KEDA, no autoscaler, one worker, and the chart renders without the KEDA API', async () => {
+    const profile = app.profiles?.find((p) => p.name === 'no-keda');
+    expect(profile?.patches).toEqual([
+      {
+        op: 'add',
+        path: '/deploy/helm/releases/0/setValues',
+        value: { 'keda.enabled': false, 'autoscaling.enabled': false, 'worker.replicas': 1 },
+      },
+    ]);
+    const objects = await renderChart({
+      ...(devValues as unknown as Overrides),
+      ...profile!.patches[0]!.value,
+    });
+    expect(objects.map((o) => o.kind)).not.toContain('ScaledObject');
+    expect(objects.map((o) => o.kind)).not.toContain('HorizontalPodAutoscaler');
+    const worker = new Deployment(find(objects, 'Deployment', 'enhancer'));
+    expect(worker.spec?.replicas).toBe(1);
+  });
+
+  it('says what to install first when the dev values meet a cluster without KEDA', async () => {
+    const res = await templateChart(devValues as unknown as Overrides);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/keda.enabled is true but this cluster does not serve keda.sh\/v1alpha1/);
+    expect(res.stderr).toContain('helm install keda keda --repo https://kedacore.github.io/charts');
+  });
+
   it('port-forwards the worker metrics, the webhook and the RabbitMQ management UI', () => {
     expect(app.portForward).toEqual([
       { resourceType: 'service', resourceName: 'enhancer', port: 8080, localPort: 8080 },
@@ -112,6 +144,7 @@ describe('k8s/', () => {
       'Secret/enhancer-dev',
       'Secret/enhancer-dev-tenants',
       'Secret/postgres-dev',
+      'Secret/rabbitmq-dev-user',
       'Service/postgres',
       'Service/rabbitmq',
     ]);
@@ -161,22 +194,16 @@ describe('k8s/', () => {
     for (const p of spec.ports ?? []) expect(p.targetPort).toBe(p.name);
   });
 
-  it('gives the chart exactly the three keys of its existingSecret contract, pointing at these Services', () => {
-    expect(secretKeys('enhancer-dev')).toEqual(['AMQP_URL', 'DATABASE_URL', 'RABBITMQ_MANAGEMENT_URL']);
+  it('gives the chart the URLs of these Services, and KEDA a management user the broker knows', () => {
+    expect(secretKeys('enhancer-dev')).toEqual(['AMQP_URL', 'DATABASE_URL']);
     const env = secretData('enhancer-dev');
     const amqp = new URL(env.AMQP_URL!);
     const db = new URL(env.DATABASE_URL!);
-    const management = new URL(env.RABBITMQ_MANAGEMENT_URL!);
     expect([amqp.protocol, amqp.host]).toEqual(['amqp:', 'rabbitmq:5672']);
     expect([db.protocol, db.host, db.pathname]).toEqual(['postgres:', 'postgres:5432', '/enhancer']);
     expect(db.password).toBe(secretData('postgres-dev').POSTGRES_PASSWORD);
-    // KEDA's http mode reads the vhost from the last path segment. Its scaler resolves the host from
-    // the keda namespace, so the Service needs its fully qualified name (skaffold deploys to `default`).
-    expect([management.protocol, management.host, management.pathname]).toEqual([
-      'http:',
-      'rabbitmq.default.svc.cluster.local:15672',
-      '/%2F',
-    ]);
+    // The shape of the RabbitMQ operator's <cluster>-default-user; the dev broker's user is guest.
+    expect(secretData('rabbitmq-dev-user')).toEqual({ username: amqp.username, password: amqp.password });
     const postgresEnv = deployment('postgres').spec!.template.spec!.containers[0]!.env;
     expect(postgresEnv).toContainEqual({ name: 'POSTGRES_DB', value: 'enhancer' });
   });
@@ -196,7 +223,10 @@ describe('k8s/dev-values.yaml', () => {
   });
 
   it('renders with the chart into a worker that uses only what k8s/ provides', async () => {
-    const objects = await renderChart(devValues as unknown as Overrides);
+    const objects = await renderChart(devValues as unknown as Overrides, {
+      apiVersions: KEDA_APIS,
+      namespace: 'dev-ns',
+    });
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(
       expect.arrayContaining(['enhancer', 'enhancer-ingest']),
@@ -210,14 +240,26 @@ describe('k8s/dev-values.yaml', () => {
     const refs = secretRefs(objects);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
-      expect(ref.name).toBe('enhancer-dev');
-      expect(secretKeys('enhancer-dev')).toContain(ref.key);
+      expect(['enhancer-dev', 'rabbitmq-dev-user']).toContain(ref.name);
+      expect(secretKeys(ref.name)).toContain(ref.key);
     }
-    expect(refs.map((r) => r.key)).toContain('RABBITMQ_MANAGEMENT_URL');
+    // KEDA: RabbitMQ in the release's own namespace, fully qualified (the scaler runs in KEDA's), and the
+    // user as TriggerAuthentication parameters, not in the URL.
+    const host = new URL(scaled.triggers[0]!.metadata.host as string);
+    expect([host.host, host.pathname, host.username]).toEqual([
+      'rabbitmq.dev-ns.svc.cluster.local:15672',
+      '/%2F',
+      '',
+    ]);
+    const auth = find(objects, 'TriggerAuthentication') as unknown as ITriggerAuthentication;
+    expect(auth.spec.secretTargetRef).toEqual([
+      { parameter: 'username', name: 'rabbitmq-dev-user', key: 'username' },
+      { parameter: 'password', name: 'rabbitmq-dev-user', key: 'password' },
+    ]);
   });
 
   it('runs the webhook with the dev tenants Secret, which parses as the app reads it', async () => {
-    const objects = await renderChart(devValues as unknown as Overrides);
+    const objects = await renderChart(devValues as unknown as Overrides, { apiVersions: KEDA_APIS });
     const ingest = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'enhancer-ingest');
     const volumes = (
       ingest as { spec: { template: { spec: { volumes: { secret?: { secretName: string } }[] } } } }

@@ -20,10 +20,10 @@ import { loadConfig } from '../../src/config/load';
 import { parseTenants } from '../../src/tenants/tenants';
 import { sign } from '../../src/ingest/signature';
 import {
-  CHART,
   find,
-  helm,
   helmBinary,
+  installDryRun,
+  KEDA_APIS,
   lintChart,
   OPERATOR_APIS,
   renderChart,
@@ -58,6 +58,7 @@ const MATRIX: Record<string, { values: Overrides; opts?: RenderOptions }> = {
       'ingest.autoscaling.minReplicas': 3,
       'ingest.autoscaling.targetCPUUtilizationPercentage': 60,
     },
+    opts: { apiVersions: KEDA_APIS },
   },
   'Ingress on': {
     values: {
@@ -77,6 +78,7 @@ const MATRIX: Record<string, { values: Overrides; opts?: RenderOptions }> = {
     values: {
       ...INGEST,
       'networkPolicy.enabled': true,
+      'networkPolicy.kubernetesApi.cidrs': ['10.96.0.1/32'],
       'networkPolicy.metricsFrom': [{ namespaceSelector: { matchLabels: { name: 'monitoring' } } }],
       'ingest.networkPolicy.from': [{ namespaceSelector: { matchLabels: { name: 'ingress-nginx' } } }],
     },
@@ -276,7 +278,11 @@ describe('ingest Deployment', () => {
     expect(deployment().spec!.replicas).toBe(2);
     expect(kinds(name)).not.toContain('HorizontalPodAutoscaler rel-enhancer-ingest');
     const pdb = get<IPodDisruptionBudget>(name, 'PodDisruptionBudget', '-ingest').spec!;
-    expect(pdb).toEqual({ maxUnavailable: 1, selector: deployment().spec!.selector });
+    expect(pdb).toEqual({
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: deployment().spec!.selector,
+    });
     const workerPdb = get<IPodDisruptionBudget>(name, 'PodDisruptionBudget', 'rel-enhancer').spec!;
     expect(selects(workerPdb.selector!.matchLabels, podLabels(deployment()))).toBe(false);
   });
@@ -374,7 +380,7 @@ describe('monitoring', () => {
     const ingestSvc = get<IService>(name, 'Service', '-ingest');
     const workerSvc = get<IService>(name, 'Service', 'rel-enhancer');
     expect(ingest.spec.endpoints).toEqual([
-      { port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+      { port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s', honorLabels: false },
     ]);
     expect(ingestSvc.spec!.ports!.map((p) => p.name)).toContain(ingest.spec.endpoints[0]!.port);
     expect(selects(ingest.spec.selector.matchLabels, ingestSvc.metadata!.labels!)).toBe(true);
@@ -412,7 +418,10 @@ describe('NetworkPolicy', () => {
       },
     ]);
     // No Postgres (5432), no Kubernetes API (443, 6443).
-    expect(policy.egress!.map((rule) => (rule.ports ?? []).map((p) => p.port))).toEqual([[5672], [53, 53]]);
+    expect(policy.egress!.map((rule) => (rule.ports ?? []).map((p) => p.port))).toEqual([
+      [5672, 5671],
+      [53, 53],
+    ]);
     const worker = get<INetworkPolicy>(name, 'NetworkPolicy', 'rel-enhancer').spec!;
     expect(selects(worker.podSelector.matchLabels, podLabels(ingestDeployment(name)))).toBe(false);
     expect(selects(policy.podSelector.matchLabels, podLabels(workerDeployment(name)))).toBe(false);
@@ -422,12 +431,13 @@ describe('NetworkPolicy', () => {
     const objs = await renderChart({
       ...INGEST,
       'networkPolicy.enabled': true,
+      'networkPolicy.kubernetesApi.enabled': false,
       'networkPolicy.otlp.enabled': true,
     });
     const policy = (find(objs, 'NetworkPolicy', '-ingest') as unknown as INetworkPolicy).spec!;
     expect(policy.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
     expect(policy.egress!.map((rule) => (rule.ports ?? []).map((p) => p.port))).toEqual([
-      [5672],
+      [5672, 5671],
       [4317, 4318],
       [53, 53],
     ]);
@@ -436,8 +446,7 @@ describe('NetworkPolicy', () => {
 
 describe('NOTES.txt', () => {
   it('shows how to post a signed ticket, and its signature line signs as the app verifies', async () => {
-    const values = Object.entries(INGEST).flatMap(([k, v]) => ['--set-json', `${k}=${JSON.stringify(v)}`]);
-    const res = await helm(['install', 'rel', CHART, '--namespace', 'jobs', '--dry-run=client', ...values]);
+    const res = await installDryRun(INGEST);
     expect(res.code).toBe(0);
     const notes = res.stdout.slice(res.stdout.indexOf('NOTES:'));
     expect(notes).toContain('kubectl -n jobs port-forward svc/rel-enhancer-ingest 8000:80 &');

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { parse, parseAllDocuments } from 'yaml';
 import { jobSchema } from '../../src/domain/job';
 import { mapTicket } from '../../src/ingest/mapping';
 import { sign, verifySignature } from '../../src/ingest/signature';
 import { parseTenants } from '../../src/tenants/tenants';
-import { renderChart, type K8sObject, type Overrides } from '../helpers/helm';
+import { KEDA_APIS, renderChart, type K8sObject, type Overrides } from '../helpers/helm';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
@@ -98,7 +99,6 @@ describe('test/e2e/kind.sh', () => {
       /^\+ kind load docker-image enhancer:e2e --name enhancer-e2e$/,
       /^\+ helm upgrade --install keda keda --repo https:\/\/kedacore\.github\.io\/charts --version 2\.16\.\d+ /,
       /^\+ kubectl .* apply --kustomize \S+\/k8s$/,
-      /^\+ kubectl .*--namespace enhancer-e2e patch secret enhancer-dev --type merge --patch '\{.*\}'$/,
       /^\+ kubectl .* wait --for=condition=Available deployment\/rabbitmq deployment\/postgres/,
       /^\+ helm upgrade --install enhancer \S+\/charts\/enhancer .*--values \S+\/k8s\/dev-values\.yaml .*--set-string image\.tag=e2e/,
       /^\+ kubectl .* wait --for=condition=Ready scaledobjects --all/,
@@ -121,21 +121,18 @@ describe('test/e2e/kind.sh', () => {
     for (const line of plan.slice(0, -1)) expect(line).toMatch(/^\+ /);
   });
 
-  it('points KEDA at RabbitMQ by its fully qualified name in the e2e namespace, keeping the other keys', async () => {
+  it('points KEDA at RabbitMQ in the e2e namespace through the chart, patching no Secret', async () => {
     const { stdout } = await kindSh(['--dry-run']);
-    const patch = /--namespace (\S+) patch secret enhancer-dev --type merge --patch '(\{.*\})'$/m.exec(
-      stdout,
-    );
-    expect(patch?.[1]).toBe('enhancer-e2e');
-    // A merge patch of stringData: the one key is replaced, AMQP_URL and DATABASE_URL stay as applied.
-    const body = JSON.parse(patch![2]!) as { stringData: Record<string, string> };
-    expect(Object.keys(body)).toEqual(['stringData']);
-    expect(Object.keys(body.stringData)).toEqual(['RABBITMQ_MANAGEMENT_URL']);
-    const url = new URL(body.stringData.RABBITMQ_MANAGEMENT_URL!);
-    expect([url.protocol, url.host, url.pathname]).toEqual([
+    expect(stdout).not.toMatch(/ patch secret /);
+    const devValues = parse(text('k8s/dev-values.yaml')) as Overrides;
+    const objects = await renderChart(devValues, { namespace: 'enhancer-e2e', apiVersions: KEDA_APIS });
+    const scaled = objects.find((o) => o.kind === 'ScaledObject')!;
+    const url = new URL((scaled.spec as IScaledObject['spec']).triggers[0]!.metadata.host as string);
+    expect([url.protocol, url.host, url.pathname, url.username]).toEqual([
       'http:',
       'rabbitmq.enhancer-e2e.svc.cluster.local:15672',
       '/%2F',
+      '',
     ]);
   });
 
@@ -168,7 +165,7 @@ describe('test/e2e/kind.sh', () => {
       expect(plan.indexOf(posts[0]!.line)).toBeGreaterThan(ready);
       expect(plan.indexOf(posts.at(-1)!.line)).toBeLessThan(enqueue);
       const devValues = parseAllDocuments(text('k8s/dev-values.yaml'))[0]!.toJS() as Overrides;
-      const objects: K8sObject[] = await renderChart(devValues);
+      const objects: K8sObject[] = await renderChart(devValues, { apiVersions: KEDA_APIS });
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'enhancer-ingest') as
         { spec: { ports: { port: number; targetPort: string }[] } } | undefined;
       expect(svc?.spec.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 'http' })]);

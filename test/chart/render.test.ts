@@ -13,11 +13,12 @@ import type {
   IPrometheusRule,
   IServiceMonitor,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import {
-  CHART,
   find,
-  helm,
   helmBinary,
+  installDryRun,
+  KEDA_APIS,
   lintChart,
   OPERATOR_APIS,
   renderChart,
@@ -26,9 +27,14 @@ import {
 } from '../helpers/helm';
 import { validateObject } from '../helpers/k8s-schema';
 
+/** A cluster's answer to `networkPolicy.kubernetesApi.cidrs` (required with the NetworkPolicy on). */
+const API_SERVER = ['10.96.0.1/32', '172.18.0.2/32'];
+
+/** `defaults` is a cluster with KEDA (keda.enabled auto picks it); the others say what they differ in. */
 const MATRIX: Record<string, { values: Overrides; apis?: readonly string[] }> = {
-  defaults: { values: {} },
-  'KEDA off': { values: { 'keda.enabled': false } },
+  defaults: { values: {}, apis: KEDA_APIS },
+  'no KEDA on the cluster': { values: {} },
+  'KEDA and autoscaling off': { values: { 'keda.enabled': false, 'autoscaling.enabled': false } },
   'ServiceMonitor and PrometheusRule on': {
     values: {
       'serviceMonitor.enabled': true,
@@ -39,7 +45,7 @@ const MATRIX: Record<string, { values: Overrides; apis?: readonly string[] }> = 
     apis: OPERATOR_APIS,
   },
   'ServiceMonitor on without the API': { values: { 'serviceMonitor.enabled': true } },
-  'existing Secret': { values: { 'secrets.existingSecret': 'enhancer-dev' } },
+  'existing Secret': { values: { 'secrets.existingSecret': 'enhancer-dev' }, apis: KEDA_APIS },
   "the chart's own Secret": {
     values: {
       'secrets.amqpUrl': 'amqp://u:p@rabbitmq:5672/%2F',
@@ -47,10 +53,17 @@ const MATRIX: Record<string, { values: Overrides; apis?: readonly string[] }> = 
       'secrets.rabbitmqManagementUrl': 'http://u:p@rabbitmq:15672/%2F',
     },
   },
-  'NetworkPolicy on': { values: { 'networkPolicy.enabled': true, 'networkPolicy.otlp.enabled': true } },
+  'NetworkPolicy on': {
+    values: {
+      'networkPolicy.enabled': true,
+      'networkPolicy.otlp.enabled': true,
+      'networkPolicy.kubernetesApi.cidrs': API_SERVER,
+    },
+  },
   'everything off': {
     values: {
       'keda.enabled': false,
+      'autoscaling.enabled': false,
       'migrations.enabled': false,
       'serviceAccount.create': false,
       'rbac.create': false,
@@ -167,6 +180,7 @@ describe('worker Deployment (defaults)', () => {
 
   it('leaves the replica count to KEDA', () => {
     expect(deployment().spec).not.toHaveProperty('replicas');
+    expect(deployment().spec!.revisionHistoryLimit).toBe(10);
   });
 
   it('runs under a ServiceAccount whose Role grants only Leases and Events', () => {
@@ -187,8 +201,10 @@ describe('worker Deployment (defaults)', () => {
     expect(podLabels).toMatchObject(selector!);
     expect(service.selector).toEqual(selector);
     expect(service.ports).toEqual([{ name: 'metrics', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+    // A drain may evict pods that are not ready (broker or database down), so it does not stall in an outage.
     expect(get<IPodDisruptionBudget>('defaults', 'PodDisruptionBudget').spec).toEqual({
       maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
       selector: { matchLabels: selector },
     });
   });
@@ -199,6 +215,8 @@ describe('migrations', () => {
     const job = get<IJob>('defaults', 'Job');
     expect(job.metadata!.annotations).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade' });
     expect(job.spec!.backoffLimit).toBe(3);
+    // Below helm's default --timeout (300 s), so a failing Job fails the install with its own reason.
+    expect(job.spec!.activeDeadlineSeconds).toBe(240);
     const container = job.spec!.template.spec!.containers[0]!;
     expect(container.args).toEqual(['migrate']);
     expect(container.securityContext!.readOnlyRootFilesystem).toBe(true);
@@ -223,6 +241,7 @@ describe('migrations', () => {
     const worker = get<IDeployment>(name, 'Deployment').spec!.template.spec!.containers[0]!;
     const refs = (worker.env ?? []).flatMap((e) => e.valueFrom?.secretKeyRef?.name ?? []);
     expect(refs).toEqual(['enhancer-dev', 'enhancer-dev']);
+    expect(kinds(name)).not.toContain('Secret');
     expect(get<ITriggerAuthentication>(name, 'TriggerAuthentication').spec.secretTargetRef?.[0]?.name).toBe(
       'enhancer-dev',
     );
@@ -283,15 +302,40 @@ describe('KEDA', () => {
   });
 
   it('follows QUEUE_PREFIX', async () => {
-    const objs = await renderChart({ 'config.QUEUE_PREFIX': 'tickets-eu' });
+    const objs = await renderChart({ 'config.QUEUE_PREFIX': 'tickets-eu' }, { apiVersions: KEDA_APIS });
     const spec = (find(objs, 'ScaledObject') as unknown as IScaledObject).spec;
     expect(spec.triggers[0]!.metadata).toMatchObject({ queueName: 'tickets-eu.jobs' });
   });
 
-  it('off: no KEDA objects, a fixed replica count', () => {
-    expect(kinds('KEDA off')).not.toContain('ScaledObject');
-    expect(kinds('KEDA off')).not.toContain('TriggerAuthentication');
-    expect(get<IDeployment>('KEDA off', 'Deployment').spec!.replicas).toBe(2);
+  it('without KEDA on the cluster: a CPU HorizontalPodAutoscaler that drains slowly, no KEDA objects', () => {
+    const name = 'no KEDA on the cluster';
+    expect(kinds(name)).not.toContain('ScaledObject');
+    expect(kinds(name)).not.toContain('TriggerAuthentication');
+    expect(get<IDeployment>(name, 'Deployment').spec).not.toHaveProperty('replicas');
+    const hpa = get<IHorizontalPodAutoscaler>(name, 'HorizontalPodAutoscaler').spec!;
+    expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'rel-enhancer' });
+    expect(hpa).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(hpa.metrics).toEqual([
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+      },
+    ]);
+    expect(hpa.behavior).toEqual({
+      scaleDown: {
+        stabilizationWindowSeconds: 300,
+        selectPolicy: 'Min',
+        policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }],
+      },
+    });
+    expect(kinds('defaults')).not.toContain('HorizontalPodAutoscaler');
+  });
+
+  it('off, and autoscaling off: no scaler, a fixed replica count', () => {
+    const name = 'KEDA and autoscaling off';
+    expect(kinds(name)).not.toContain('ScaledObject');
+    expect(kinds(name)).not.toContain('HorizontalPodAutoscaler');
+    expect(get<IDeployment>(name, 'Deployment').spec!.replicas).toBe(2);
   });
 });
 
@@ -302,18 +346,23 @@ describe('monitoring', () => {
     const monitor = get<IServiceMonitor>(name, 'ServiceMonitor');
     expect(monitor.metadata!.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     expect(monitor.spec.endpoints).toEqual([
-      { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' },
+      { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s', honorLabels: false },
     ]);
+    expect(monitor.metadata!.namespace).toBe('jobs');
     expect(monitor.spec.selector.matchLabels).toEqual(get<IService>(name, 'Service').spec!.selector);
   });
 
-  it('alerts on dead-letter growth, the failure ratio, jobs past their deadline and janitor abandonment', () => {
+  it('alerts on dead letters, failures, deadlines, the janitor, outages, absent workers, backlog and max replicas', () => {
     const rules = get<IPrometheusRule>(name, 'PrometheusRule').spec.groups![0]!.rules!;
     expect(rules.map((r) => r.alert)).toEqual([
       'EnhancerDeadLettersGrowing',
       'EnhancerHighFailureRatio',
       'EnhancerJobsPastDeadline',
       'EnhancerJanitorAbandonedJobs',
+      'EnhancerInfrastructureDelays',
+      'EnhancerWorkersAbsent',
+      'EnhancerBacklogGrowing',
+      'EnhancerReplicasAtMax',
     ]);
     expect(rules[0]!.expr).toContain('enhancement_dead_letters_total{namespace="jobs", job="rel-enhancer"}');
     expect(rules[1]!.expr).toContain('status=~"failed|dead_lettered"');
@@ -325,15 +374,16 @@ describe('monitoring', () => {
   it('blames a pipeline only for attempts abandoned at the deadline, not for what the janitor failed', () => {
     const rules = get<IPrometheusRule>(name, 'PrometheusRule').spec.groups![0]!.rules!;
     const past = rules.find((r) => r.alert === 'EnhancerJobsPastDeadline')!;
+    const abandoned = 'enhancement_abandoned_attempts_total{namespace="jobs", job="rel-enhancer"}';
     expect(past.expr).toBe(
-      'sum(increase(enhancement_abandoned_attempts_total{namespace="jobs", job="rel-enhancer"}[15m])) > 0',
+      `sum((increase(${abandoned}[15m]) unless (${abandoned} unless ${abandoned} offset 15m)) or (${abandoned} unless ${abandoned} offset 15m)) > 0`,
     );
     expect(past.labels).toEqual({ severity: 'warning' });
     expect(past.annotations!.description).toContain('ignoring its abort signal');
 
     const janitor = rules.find((r) => r.alert === 'EnhancerJanitorAbandonedJobs')!;
-    expect(janitor.expr).toBe(
-      'sum(increase(enhancement_janitor_abandoned_total{namespace="jobs", job="rel-enhancer"}[15m])) > 0',
+    expect(janitor.expr).toContain(
+      'increase(enhancement_janitor_abandoned_total{namespace="jobs", job="rel-enhancer"}[15m])',
     );
     expect(janitor.labels).toEqual({ severity: 'info' });
     const text = janitor.annotations!.description!;
@@ -351,17 +401,25 @@ describe('monitoring', () => {
 });
 
 describe('NetworkPolicy', () => {
-  it('admits only the HTTP port and lets out only RabbitMQ, Postgres, OTLP, the API server and DNS', () => {
-    const policy = get<INetworkPolicy>('NetworkPolicy on', 'NetworkPolicy').spec!;
+  it('admits only the HTTP port and lets out only RabbitMQ, Postgres, OTLP, the API server and the cluster DNS', () => {
+    const policy = get<INetworkPolicy>('NetworkPolicy on', 'NetworkPolicy', 'rel-enhancer').spec!;
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.podSelector.matchLabels).toEqual(
       get<IDeployment>('NetworkPolicy on', 'Deployment').spec!.selector.matchLabels,
     );
     expect(policy.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
     const ports = policy.egress!.map((rule) => (rule.ports ?? []).map((p) => p.port));
-    expect(ports).toEqual([[5672], [5432], [4317, 4318], [443, 6443], [53, 53]]);
+    expect(ports).toEqual([[5672, 5671], [5432], [4317, 4318], [443, 6443], [53, 53]]);
     expect(policy.egress![0]!.to).toEqual([
       { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'rabbitmq' } } },
+    ]);
+    // The API server only at its own addresses, never any destination on 443.
+    expect(policy.egress![3]!.to).toEqual(API_SERVER.map((cidr) => ({ ipBlock: { cidr } })));
+    expect(policy.egress![4]!.to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
     ]);
   });
 
@@ -371,18 +429,23 @@ describe('NetworkPolicy', () => {
 });
 
 describe('NOTES.txt', () => {
-  it('tells how to watch the logs and enqueue a job, and warns when no connection settings are given', async () => {
-    const res = await helm(['install', 'rel', CHART, '--namespace', 'jobs', '--dry-run=client']);
+  it('tells how the workers scale, how to watch the logs and enqueue a job', async () => {
+    const res = await installDryRun();
     expect(res.code).toBe(0);
     const notes = res.stdout.slice(res.stdout.indexOf('NOTES:'));
     expect(notes).toContain('logs -f --prefix --max-log-requests 20 -l app.kubernetes.io/instance=rel');
     expect(notes).toContain('exec deployment/rel-enhancer -- \\\n    node dist/cli.js enqueue --tenant-id');
-    expect(notes).toContain('WARNING: no connection settings');
+    // helm install cannot be given the cluster's APIs: a dry run has no KEDA.
+    expect(notes).toContain(
+      'no KEDA API on this cluster, so a CPU HorizontalPodAutoscaler runs 2-10 workers',
+    );
+    const fixed = await installDryRun({ 'autoscaling.enabled': false });
+    expect(fixed.stdout).toContain('Scaling: 2 workers, fixed');
   });
 });
 
 describe('everything optional off', () => {
-  it('keeps only the worker, its settings and its Service', () => {
+  it('keeps only the worker, its settings, its Secret and its Service', () => {
     expect(kinds('everything off').sort()).toEqual(['ConfigMap', 'Deployment', 'Secret', 'Service']);
     const pod = get<IDeployment>('everything off', 'Deployment').spec!.template.spec!;
     expect(pod.serviceAccountName).toBe('default');

@@ -2,8 +2,19 @@
  * Bad values stop `helm template` (and so install and upgrade) before anything reaches the cluster:
  * through values.schema.json, or a template check where the rule spans several values.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { IConfigMap } from 'kubernetes-models/v1';
-import { find, helmBinary, renderChart, templateChart, type Overrides } from '../helpers/helm';
+import { isMap, isPair, parseDocument, type YAMLMap } from 'yaml';
+import {
+  CHART,
+  find,
+  helmBinary,
+  KEDA_APIS,
+  renderChart,
+  templateChart,
+  type Overrides,
+} from '../helpers/helm';
 
 beforeAll(() => helmBinary(), 120_000);
 
@@ -11,11 +22,6 @@ const REJECTED: [string, Overrides, RegExp][] = [
   ['negative replicas', { 'worker.replicas': -1 }, /worker\/replicas.*minimum/],
   ['replicas as a word', { 'worker.replicas': 'two' }, /worker\/replicas/],
   ['a zero KEDA maximum', { 'keda.maxReplicaCount': 0 }, /keda\/maxReplicaCount/],
-  [
-    'a KEDA minimum above the maximum',
-    { 'keda.minReplicaCount': 5, 'keda.maxReplicaCount': 2 },
-    /minReplicaCount/,
-  ],
   ['a queue length that is not a number', { 'keda.queueLength': 'lots' }, /keda\/queueLength/],
   ['a negative activation length', { 'keda.activationQueueLength': '-1' }, /keda\/activationQueueLength/],
   ['an unknown log level', { 'config.LOG_LEVEL': 'loud' }, /config\/LOG_LEVEL/],
@@ -58,6 +64,15 @@ describe('values helm refuses', () => {
     expect(res.stderr).toMatch(message);
     expect(res.code).not.toBe(0);
   });
+
+  it('a KEDA minimum above the maximum, where KEDA scales', async () => {
+    const res = await templateChart(
+      { 'keda.minReplicaCount': 5, 'keda.maxReplicaCount': 2 },
+      { apiVersions: KEDA_APIS },
+    );
+    expect(res.stderr).toMatch(/keda.minReplicaCount \(5\) is above keda.maxReplicaCount \(2\)/);
+    expect(res.code).not.toBe(0);
+  });
 });
 
 describe('values helm accepts', () => {
@@ -84,7 +99,10 @@ describe('values helm accepts', () => {
   });
 
   it('quotes numbers given for the ConfigMap and the KEDA target', async () => {
-    const res = await templateChart({ 'config.WORKER_CONCURRENCY': 16, 'keda.queueLength': 50 });
+    const res = await templateChart(
+      { 'config.WORKER_CONCURRENCY': 16, 'keda.queueLength': 50 },
+      { apiVersions: KEDA_APIS },
+    );
     expect(res.stdout).toContain('WORKER_CONCURRENCY: "16"');
     expect(res.stdout).toContain('value: "50"');
   });
@@ -207,5 +225,179 @@ describe('values helm accepts for ingest', () => {
       INGEST_RATE_PER_TENANT: '0.5',
       INGEST_DEDUP_SECONDS: '0',
     });
+  });
+});
+
+/** The new values of issue 12, each refused in a wrong shape by the schema (never by a broken object). */
+describe('values helm refuses: shapes of the first-install, extension and monitoring values', () => {
+  const REJECTED: [string, Overrides, RegExp][] = [
+    ['an image tag that YAML read as a number', { 'image.tag': 1.1 }, /image\/tag': got number, want string/],
+    ['a digest that is not one', { 'image.digest': 'sha256:xyz' }, /image\/digest/],
+    ['a registry with a scheme', { 'image.registry': 'https://ghcr.io' }, /image\/registry/],
+    ['keda.enabled as a word', { 'keda.enabled': 'sometimes' }, /keda\/enabled/],
+    [
+      'a negative fallback threshold',
+      { 'keda.fallback.failureThreshold': -1 },
+      /keda\/fallback\/failureThreshold/,
+    ],
+    ['paused as a string', { 'keda.paused': 'yes' }, /keda\/paused/],
+    [
+      'a management host with credentials',
+      { 'keda.rabbitmq.host': 'http://u:p@rabbitmq:15672/%2F' },
+      /keda\/rabbitmq\/host/,
+    ],
+    ['an autoscaling minimum of 0', { 'autoscaling.minReplicas': 0 }, /autoscaling\/minReplicas/],
+    ['an extra env entry without a name', { extraEnv: [{ value: 'x' }] }, /extraEnv\/0/],
+    ['envFrom with an unknown source', { envFrom: [{ vaultRef: { name: 'x' } }] }, /envFrom\/0/],
+    [
+      'a relative mount path',
+      { extraVolumeMounts: [{ name: 'ca', mountPath: 'etc/ca' }] },
+      /extraVolumeMounts\/0\/mountPath/,
+    ],
+    ['an extra volume without a source', { extraVolumes: [{ name: 'ca' }] }, /extraVolumes\/0/],
+    ['extraObjects as one object', { extraObjects: { kind: 'ConfigMap' } }, /extraObjects/],
+    ['a common label that is a number', { commonLabels: { tier: 1 } }, /commonLabels\/tier/],
+    ['a negative revision history', { revisionHistoryLimit: -1 }, /revisionHistoryLimit/],
+    ['priorityClassName as a number', { priorityClassName: 1000 }, /priorityClassName/],
+    ['a key name with a slash', { 'secrets.database.key': 'a/b' }, /secrets\/database\/key/],
+    ['an unknown amqp scheme', { 'secrets.amqp.scheme': 'http' }, /secrets\/amqp\/scheme/],
+    [
+      'a Secret name in capitals',
+      { 'secrets.amqp.existingSecret': 'Rabbit' },
+      /secrets\/amqp\/existingSecret/,
+    ],
+    [
+      'a migration pod label on the selector',
+      { 'migrations.podLabels': { 'app.kubernetes.io/instance': 'x' } },
+      /invalid propertyName/,
+    ],
+    ['migration tolerations as a map', { 'migrations.tolerations': { key: 'x' } }, /migrations\/tolerations/],
+    [
+      'a CIDR that is not one',
+      { 'networkPolicy.kubernetesApi.cidrs': ['10.0.0.1'] },
+      /kubernetesApi\/cidrs\/0/,
+    ],
+    ['the old dns switch', { 'networkPolicy.dns': true }, /networkPolicy\/dns/],
+    [
+      'the old API server peers',
+      { 'networkPolicy.kubernetesApi.to': [] },
+      /kubernetesApi': additional properties 'to'/,
+    ],
+    [
+      'an unknown eviction policy',
+      { 'podDisruptionBudget.unhealthyPodEvictionPolicy': 'Never' },
+      /unhealthyPodEvictionPolicy/,
+    ],
+    [
+      'relabelings as a map',
+      { 'serviceMonitor.relabelings': { action: 'drop' } },
+      /serviceMonitor\/relabelings/,
+    ],
+    ['honorLabels as a string', { 'serviceMonitor.honorLabels': 'true' }, /serviceMonitor\/honorLabels/],
+    ['an extra rule without expr', { 'prometheusRule.extraRules': [{ alert: 'X' }] }, /extraRules\/0/],
+    [
+      'disabling an alert that does not exist',
+      { 'prometheusRule.disabled': { EnhancerTypo: true } },
+      /invalid propertyName 'EnhancerTypo'/,
+    ],
+    ['an empty runbook URL', { 'prometheusRule.runbookUrl': '' }, /runbookUrl/],
+    [
+      'a backlog window that is not a duration',
+      { 'prometheusRule.backlog.window': 'long' },
+      /backlog\/window/,
+    ],
+    ['an unknown RabbitMQ metric prefix', { 'rabbitmqMetrics.prefix': 'rmq_' }, /rabbitmqMetrics\/prefix/],
+    [
+      'a RabbitMQ selector with braces',
+      { 'rabbitmqMetrics.selector': '{vhost="/"}' },
+      /rabbitmqMetrics\/selector/,
+    ],
+    [
+      'a sidecar label value that is a number',
+      { 'grafanaDashboard.sidecarLabelValue': 1 },
+      /sidecarLabelValue/,
+    ],
+    ['a misspelt dashboard key', { 'grafanaDashboard.enable': true }, /additional properties 'enable'/],
+  ];
+
+  it.each(REJECTED)('%s', async (_name, values, message) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toMatch(message);
+    expect(res.code).not.toBe(0);
+  });
+});
+
+/** values.yaml read with its comments, and values.schema.json. */
+const valuesDoc = parseDocument(readFileSync(path.join(CHART, 'values.yaml'), 'utf8'));
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+}
+const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as Schema;
+
+/** Each value's path with whether it or an enclosing value carries a `# --` comment. */
+function documented(map: YAMLMap, prefix: string, inherited: boolean): [string, boolean][] {
+  return map.items.flatMap((pair, i) => {
+    if (!isPair(pair)) return [];
+    const key = pair.key as { value: unknown; commentBefore?: string | null };
+    const comment = `${i === 0 ? (map.commentBefore ?? '') : ''}\n${key.commentBefore ?? ''}`;
+    const here = inherited || /(^|\n) ?-- /.test(comment);
+    const name = `${prefix}${String(key.value)}`;
+    const value = pair.value;
+    if (isMap(value) && value.items.length > 0 && !here) return documented(value, `${name}.`, false);
+    return [[name, here] as [string, boolean]];
+  });
+}
+
+/**
+ * Paths present on one side only: values.yaml keys the schema does not name, and the other way round.
+ * Values documented as a whole (`wholes`: a resources block, probes, the config map) are Kubernetes or
+ * app shapes whose optional fields need no default, so the walk stops there.
+ */
+function outOfStep(map: YAMLMap, node: Schema, prefix: string, wholes: ReadonlySet<string>): string[] {
+  const props = node.properties;
+  if (!props) return [];
+  const keys = map.items.flatMap((p) => (isPair(p) ? [String((p.key as { value: unknown }).value)] : []));
+  const missingInSchema = keys.filter((k) => !(k in props)).map((k) => `not in the schema: ${prefix}${k}`);
+  const missingInValues = Object.keys(props)
+    .filter((k) => !keys.includes(k) && !(prefix === '' && k === 'global'))
+    .map((k) => `not in values.yaml: ${prefix}${k}`);
+  const nested = map.items.flatMap((p) => {
+    if (!isPair(p) || !isMap(p.value)) return [];
+    const k = String((p.key as { value: unknown }).value);
+    const child = `${prefix}${k}`;
+    return props[k] && !wholes.has(child) ? outOfStep(p.value, props[k], `${child}.`, wholes) : [];
+  });
+  return [...missingInSchema, ...missingInValues, ...nested];
+}
+
+describe('values.yaml and values.schema.json', () => {
+  it('document every value with a `# --` comment (on it or the value that holds it)', () => {
+    const paths = documented(valuesDoc.contents as YAMLMap, '', false);
+    expect(paths.length).toBeGreaterThan(150);
+    expect(paths.filter(([, ok]) => !ok).map(([p]) => p)).toEqual([]);
+  });
+
+  it('name the same keys, in both directions', () => {
+    const wholes = new Set(documented(valuesDoc.contents as YAMLMap, '', false).map(([p]) => p));
+    expect(wholes).toContain('worker.resources');
+    expect(outOfStep(valuesDoc.contents as YAMLMap, schema, '', wholes)).toEqual([]);
+  });
+
+  it('would notice an undocumented value and a key the schema lacks', () => {
+    const doc = parseDocument('a:\n  # -- documented\n  b: 1\n  c: 2\n');
+    expect(documented(doc.contents as YAMLMap, '', false)).toEqual([
+      ['a.b', true],
+      ['a.c', false],
+    ]);
+    expect(
+      outOfStep(
+        doc.contents as YAMLMap,
+        { properties: { a: { properties: { b: {}, d: {} } } } },
+        '',
+        new Set(),
+      ),
+    ).toEqual(['not in the schema: a.c', 'not in values.yaml: a.d']);
   });
 });

@@ -17,8 +17,6 @@ set -Eeuo pipefail
 readonly CLUSTER=enhancer-e2e
 readonly CONTEXT="kind-${CLUSTER}"
 readonly NAMESPACE=enhancer-e2e
-# KEDA's scaler runs in the keda namespace, so it needs RabbitMQ's fully qualified name in this one.
-readonly MANAGEMENT_URL="http://guest:guest@rabbitmq.${NAMESPACE}.svc.cluster.local:15672/%2F"
 readonly IMAGE_REPO=enhancer
 readonly IMAGE_TAG=e2e
 readonly KEDA_CHART_VERSION="${KEDA_CHART_VERSION:-2.16.1}"
@@ -241,11 +239,8 @@ deploy_services() {
   local namespaces
   namespaces="$(capture "" kubectl --context "$CONTEXT" get namespaces --output name)"
   grep -qx "namespace/${NAMESPACE}" <<<"$namespaces" || run kubectl --context "$CONTEXT" create namespace "$NAMESPACE"
+  # The chart points KEDA at RabbitMQ in the release's namespace (k8s/dev-values.yaml): nothing to patch.
   kube apply --kustomize "${ROOT}/k8s"
-  # k8s/secrets.yaml names the Service in `default` (skaffold's namespace); a merge patch of stringData
-  # replaces that one key and keeps the others.
-  kube patch secret enhancer-dev --type merge \
-    --patch "{\"stringData\":{\"RABBITMQ_MANAGEMENT_URL\":\"${MANAGEMENT_URL}\"}}"
   kube wait --for=condition=Available deployment/rabbitmq deployment/postgres --timeout=300s
 }
 

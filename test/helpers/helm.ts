@@ -110,26 +110,56 @@ export interface K8sObject {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-/** Extra API groups a real cluster with KEDA and prometheus-operator would report to helm. */
-export const OPERATOR_APIS = [
+/** API groups a cluster with KEDA reports to helm (group/version and group/version/Kind, as discovery lists them). */
+export const KEDA_APIS = [
+  'keda.sh/v1alpha1',
+  'keda.sh/v1alpha1/ScaledObject',
+  'keda.sh/v1alpha1/TriggerAuthentication',
+];
+
+/** API groups a cluster with prometheus-operator reports to helm. */
+export const MONITORING_APIS = [
   'monitoring.coreos.com/v1',
   'monitoring.coreos.com/v1/ServiceMonitor',
   'monitoring.coreos.com/v1/PrometheusRule',
 ];
 
+/** A cluster with both KEDA and prometheus-operator. */
+export const OPERATOR_APIS = [...KEDA_APIS, ...MONITORING_APIS];
+
 /** `--set` style overrides, rendered as `--set-json` so each value keeps its JSON type. */
 export type Overrides = Record<string, unknown>;
+
+/**
+ * What every install must name (the chart refuses to render without it): an image, and where the
+ * broker, the database and the management API are. Tests render on top of these unless `bare`.
+ */
+export const REQUIRED: Overrides = {
+  'image.repository': 'enhancer',
+  'secrets.amqpUrl': 'amqp://u:p@rabbitmq:5672/%2F',
+  'secrets.databaseUrl': 'postgres://u:p@postgres:5432/enhancer',
+  'secrets.rabbitmqManagementUrl': 'http://u:p@rabbitmq.jobs.svc.cluster.local:15672/%2F',
+};
 
 function valueArgs(overrides: Overrides): string[] {
   return Object.entries(overrides).flatMap(([k, v]) => ['--set-json', `${k}=${JSON.stringify(v)}`]);
 }
 
 export interface RenderOptions {
-  /** Extra API groups the cluster reports (OPERATOR_APIS for KEDA and prometheus-operator). */
+  /** Extra API groups the cluster reports (KEDA_APIS, MONITORING_APIS, OPERATOR_APIS). */
   readonly apiVersions?: readonly string[];
   /** The cluster's Kubernetes version; helm's own default (its client's) otherwise. */
   readonly kubeVersion?: string;
+  /** Render the overrides alone, without REQUIRED underneath (to see what a first install gets). */
+  readonly bare?: boolean;
+  /** The release name (`rel` by default). */
+  readonly release?: string;
+  /** The release namespace (`jobs` by default). */
+  readonly namespace?: string;
 }
+
+const withRequired = (overrides: Overrides, bare = false) =>
+  valueArgs(bare ? overrides : { ...REQUIRED, ...overrides });
 
 /** `helm template` of the chart; throws with helm's stderr when rendering fails. */
 export async function renderChart(overrides: Overrides = {}, opts: RenderOptions = {}): Promise<K8sObject[]> {
@@ -143,11 +173,24 @@ export async function renderChart(overrides: Overrides = {}, opts: RenderOptions
 export function templateChart(overrides: Overrides = {}, opts: RenderOptions = {}): Promise<HelmResult> {
   const apis = (opts.apiVersions ?? []).flatMap((a) => ['--api-versions', a]);
   const kube = opts.kubeVersion ? ['--kube-version', opts.kubeVersion] : [];
-  return helm(['template', 'rel', CHART, '--namespace', 'jobs', ...apis, ...kube, ...valueArgs(overrides)]);
+  const release = opts.release ?? 'rel';
+  return helm([
+    'template',
+    release,
+    CHART,
+    '--namespace',
+    opts.namespace ?? 'jobs',
+    ...apis,
+    ...kube,
+    ...withRequired(overrides, opts.bare),
+  ]);
 }
 
-export function lintChart(overrides: Overrides = {}): Promise<HelmResult> {
-  return helm(['lint', CHART, '--strict', ...valueArgs(overrides)]);
+export function lintChart(
+  overrides: Overrides = {},
+  opts: Pick<RenderOptions, 'bare'> = {},
+): Promise<HelmResult> {
+  return helm(['lint', CHART, '--strict', ...withRequired(overrides, opts.bare)]);
 }
 
 /** The one object of a kind (and name suffix, when several share a kind); throws when absent. */
@@ -155,4 +198,23 @@ export function find(objects: readonly K8sObject[], kind: string, nameSuffix = '
   const hits = objects.filter((o) => o.kind === kind && o.metadata.name.endsWith(nameSuffix));
   if (hits.length !== 1) throw new Error(`expected one ${kind} *${nameSuffix}, found ${hits.length}`);
   return hits[0]!;
+}
+
+/**
+ * `helm install --dry-run=client` of the chart (on top of REQUIRED unless `bare`): its stdout holds NOTES.
+ * helm install takes no --api-versions, so this is always a cluster without KEDA or prometheus-operator.
+ */
+export function installDryRun(
+  overrides: Overrides = {},
+  opts: Pick<RenderOptions, 'bare'> = {},
+): Promise<HelmResult> {
+  return helm([
+    'install',
+    'rel',
+    CHART,
+    '--namespace',
+    'jobs',
+    '--dry-run=client',
+    ...withRequired(overrides, opts.bare),
+  ]);
 }

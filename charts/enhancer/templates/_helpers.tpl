@@ -17,13 +17,27 @@
 {{- end }}
 {{- end }}
 
+{{/*
+<fullname><suffix> within the 63 characters of a DNS label, for any release name: the prefix is cut
+to make room for the suffix. Called as (include "enhancer.suffixed" (list . "-migrate")).
+*/}}
+{{- define "enhancer.suffixed" -}}
+{{- $root := index . 0 }}
+{{- $suffix := index . 1 }}
+{{- printf "%s%s" (include "enhancer.fullname" $root | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix }}
+{{- end }}
+
 {{- define "enhancer.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 app.kubernetes.io/name: {{ include "enhancer.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | toString | trunc 63 | quote }}
+{{- /* The tag names the version, never the digest; a label value is at most 63 characters, alphanumeric at both ends. */}}
+app.kubernetes.io/version: {{ regexReplaceAll "^[^A-Za-z0-9]+|[^A-Za-z0-9]+$" (include "enhancer.imageTag" . | trunc 63) "" | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: enhancer
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Selector of the worker pods; the component keeps them apart from other Deployments of the release. */}}
@@ -35,7 +49,7 @@ app.kubernetes.io/component: worker
 
 {{/* Name prefix of the front door's objects: <fullname>-ingest, within the 63 characters of a Service. */}}
 {{- define "enhancer.ingestFullname" -}}
-{{- printf "%s-ingest" (include "enhancer.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- include "enhancer.suffixed" (list . "-ingest") }}
 {{- end }}
 
 {{/* Selector of the ingest pods: the component keeps them out of every worker selector, and back. */}}
@@ -43,6 +57,13 @@ app.kubernetes.io/component: worker
 app.kubernetes.io/name: {{ include "enhancer.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: ingest
+{{- end }}
+
+{{/* Selector of the migration hook's pod (its own NetworkPolicy selects it). */}}
+{{- define "enhancer.migrationsSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "enhancer.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: migrations
 {{- end }}
 
 {{- define "enhancer.serviceAccountName" -}}
@@ -53,13 +74,123 @@ app.kubernetes.io/component: ingest
 {{- end }}
 {{- end }}
 
-{{/* The Secret holding AMQP_URL, DATABASE_URL and RABBITMQ_MANAGEMENT_URL. */}}
-{{- define "enhancer.secretName" -}}
-{{- default (include "enhancer.fullname" .) .Values.secrets.existingSecret }}
+{{- define "enhancer.migrationsServiceAccountName" -}}
+{{- $sa := .Values.migrations.serviceAccount }}
+{{- if $sa.create }}
+{{- default (include "enhancer.suffixed" (list . "-migrate")) $sa.name }}
+{{- else }}
+{{- default "default" $sa.name }}
+{{- end }}
 {{- end }}
 
+{{- define "enhancer.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion | toString }}
+{{- end }}
+
+{{/* registry/repository:tag, or registry/repository@digest when a digest is given. */}}
 {{- define "enhancer.image" -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- $img := .Values.image }}
+{{- $ref := $img.repository }}
+{{- with $img.registry }}
+{{- $ref = printf "%s/%s" (trimSuffix "/" .) $img.repository }}
+{{- end }}
+{{- if $img.digest }}
+{{- printf "%s@%s" $ref $img.digest }}
+{{- else }}
+{{- printf "%s:%s" $ref (include "enhancer.imageTag" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where each URL comes from, as JSON {"amqp": {"secret", "key"}, "database": ..., "rabbitmqManagement": ...};
+a URL without a source is absent. Its own Secret first, then secrets.existingSecret, then the chart's
+Secret made from the inline URL (under the canonical key).
+*/}}
+{{- define "enhancer.secretRefs" -}}
+{{- $s := .Values.secrets }}
+{{- $own := include "enhancer.fullname" . }}
+{{- $refs := dict }}
+{{- $inline := dict "amqp" $s.amqpUrl "database" $s.databaseUrl "rabbitmqManagement" $s.rabbitmqManagementUrl }}
+{{- $canonical := dict "amqp" "AMQP_URL" "database" "DATABASE_URL" "rabbitmqManagement" "RABBITMQ_MANAGEMENT_URL" }}
+{{- range $name := list "amqp" "database" "rabbitmqManagement" }}
+{{- $per := index $s $name }}
+{{- if $per.existingSecret }}
+{{- $_ := set $refs $name (dict "secret" $per.existingSecret "key" $per.key) }}
+{{- else if $s.existingSecret }}
+{{- $_ := set $refs $name (dict "secret" $s.existingSecret "key" $per.key) }}
+{{- else if index $inline $name }}
+{{- $_ := set $refs $name (dict "secret" $own "key" (index $canonical $name) "inline" true) }}
+{{- end }}
+{{- end }}
+{{- toJson $refs }}
+{{- end }}
+
+{{/*
+The broker URL as container env: one secretKeyRef, or with secrets.amqp.fromParts the RabbitMQ
+operator's username/password/host/port keys and AMQP_URL composed from them by Kubernetes' $(VAR)
+expansion (the operator's values are URL-safe).
+*/}}
+{{- define "enhancer.amqpEnv" -}}
+{{- $ref := (include "enhancer.secretRefs" . | fromJson).amqp }}
+{{- $a := .Values.secrets.amqp }}
+{{- if $a.fromParts }}
+{{- range $var, $key := dict "RABBITMQ_USERNAME" "username" "RABBITMQ_PASSWORD" "password" "RABBITMQ_HOST" "host" "RABBITMQ_PORT" "port" }}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secret }}
+      key: {{ $key }}
+{{- end }}
+- name: AMQP_URL
+  value: {{ printf "%s://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@$(RABBITMQ_HOST):$(RABBITMQ_PORT)/%s" $a.scheme $a.vhost | quote }}
+{{- else }}
+- name: AMQP_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secret }}
+      key: {{ $ref.key }}
+{{- end }}
+{{- end }}
+
+{{/* DATABASE_URL as container env, from where secretRefs says (the migration hook reads its own copy). */}}
+{{- define "enhancer.databaseEnv" -}}
+{{- $ref := (include "enhancer.secretRefs" . | fromJson).database }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secret }}
+      key: {{ $ref.key }}
+{{- end }}
+
+{{/* What every container adds from the values: extraEnv after the chart's own env. */}}
+{{- define "enhancer.extraEnv" -}}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the workers are scaled by KEDA: keda.enabled true (refused where the cluster does not serve
+KEDA's API), or auto where it does.
+*/}}
+{{- define "enhancer.kedaEnabled" -}}
+{{- $served := .Capabilities.APIVersions.Has "keda.sh/v1alpha1/ScaledObject" }}
+{{- $mode := .Values.keda.enabled | toString }}
+{{- if eq $mode "true" }}
+{{- if not $served }}
+{{- fail "keda.enabled is true but this cluster does not serve keda.sh/v1alpha1 ScaledObjects: install KEDA first (helm install keda keda --repo https://kedacore.github.io/charts --namespace keda --create-namespace), or set keda.enabled=auto to fall back to a CPU HorizontalPodAutoscaler where KEDA is missing" }}
+{{- end }}
+{{- true }}
+{{- else if and (eq $mode "auto") $served }}
+{{- true }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when the chart's CPU HorizontalPodAutoscaler scales the workers (no KEDA, autoscaling.enabled). */}}
+{{- define "enhancer.hpaEnabled" -}}
+{{- if and (not (include "enhancer.kedaEnabled" .)) .Values.autoscaling.enabled }}
+{{- true }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -84,6 +215,63 @@ without an exponent (1e+06).
 {{- printf "%s.jobs" (.Values.config.QUEUE_PREFIX | default "enhancement") }}
 {{- end }}
 
+{{/*
+Settings without which the install cannot work, refused at template time with what to set, so that
+`helm install` stops at once instead of waiting on a pod that cannot start. Run once, by the worker
+Deployment (always rendered).
+*/}}
+{{- define "enhancer.checkRequired" -}}
+{{- $refs := include "enhancer.secretRefs" . | fromJson }}
+{{- $missing := list }}
+{{- if not .Values.image.repository }}
+{{- $missing = append $missing "image.repository: there is no public image; build the repository's Dockerfile, push it where the cluster can pull it and name it here (with image.registry and image.tag), e.g. --set image.registry=ghcr.io --set image.repository=acme/enhancer --set image.tag=0.1.0" }}
+{{- end }}
+{{- if not (hasKey $refs "amqp") }}
+{{- $missing = append $missing "the broker URL: secrets.amqpUrl (amqp://user:pass@host:5672/%2F), or an existing Secret in secrets.existingSecret or secrets.amqp.existingSecret (key secrets.amqp.key, AMQP_URL by default)" }}
+{{- end }}
+{{- if not (hasKey $refs "database") }}
+{{- $missing = append $missing "the database URL: secrets.databaseUrl (postgres://user:pass@host:5432/db), or an existing Secret in secrets.existingSecret or secrets.database.existingSecret (key secrets.database.key, DATABASE_URL by default; CloudNativePG's <cluster>-app has it as uri)" }}
+{{- end }}
+{{- if include "enhancer.kedaEnabled" . }}
+{{- if and (not .Values.keda.rabbitmq.host) (not (hasKey $refs "rabbitmqManagement")) }}
+{{- $missing = append $missing "the RabbitMQ management API for KEDA: keda.rabbitmq.host (http://rabbitmq.<namespace>.svc.cluster.local:15672/%2F) with keda.rabbitmq.credentials, or secrets.rabbitmqManagementUrl / a RABBITMQ_MANAGEMENT_URL key in the existing Secret; or keda.enabled=false" }}
+{{- end }}
+{{- if and .Values.keda.rabbitmq.host (not (include "enhancer.kedaCredentialsSecret" .)) }}
+{{- $missing = append $missing "keda.rabbitmq.credentials.existingSecret: keda.rabbitmq.host has no credentials; name the Secret with the management user (keys keda.rabbitmq.credentials.usernameKey and passwordKey)" }}
+{{- end }}
+{{- end }}
+{{- if $missing }}
+{{- fail (printf "\n\nenhancer cannot be installed yet; set:\n  - %s\n\nSee docs/deployment.md (First install)." (join "\n  - " $missing)) }}
+{{- end }}
+{{- if and .Values.secrets.amqp.fromParts (hasKey $refs.amqp "inline") }}
+{{- fail "secrets.amqp.fromParts reads username, password, host and port from an existing Secret: set secrets.amqp.existingSecret (e.g. the RabbitMQ operator's <cluster>-default-user) or secrets.existingSecret" }}
+{{- end }}
+{{- if and .Values.rbac.create (eq (include "enhancer.serviceAccountName" .) "default") }}
+{{- fail "rbac.create would bind the worker's Role to the namespace's default ServiceAccount, which every pod without its own uses: set serviceAccount.create=true, or serviceAccount.name to a ServiceAccount of its own, or rbac.create=false" }}
+{{- end }}
+{{- if and .Values.networkPolicy.enabled .Values.networkPolicy.kubernetesApi.enabled (not .Values.networkPolicy.kubernetesApi.cidrs) }}
+{{- fail "networkPolicy.kubernetesApi.enabled needs networkPolicy.kubernetesApi.cidrs, the API server's addresses (e.g. [10.0.0.1/32] from `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`); or set networkPolicy.kubernetesApi.enabled=false and config.LEADER_ELECTION=false" }}
+{{- end }}
+{{- if include "enhancer.hpaEnabled" . }}
+{{- if gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas) }}
+{{- fail (printf "autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- if not (dig "requests" "cpu" "" .Values.worker.resources) }}
+{{- fail "autoscaling scales on CPU utilisation, a share of the request: set worker.resources.requests.cpu (or autoscaling.enabled=false)" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret with the management API user and password for KEDA's TriggerAuthentication. */}}
+{{- define "enhancer.kedaCredentialsSecret" -}}
+{{- $c := .Values.keda.rabbitmq.credentials }}
+{{- if $c.existingSecret }}
+{{- $c.existingSecret }}
+{{- else if .Values.secrets.amqp.fromParts }}
+{{- with (include "enhancer.secretRefs" . | fromJson).amqp }}{{ .secret }}{{ end }}
+{{- end }}
+{{- end }}
+
 {{/* Refuses a grace period that would let the kubelet kill a pod still finishing its jobs. */}}
 {{- define "enhancer.checkGrace" -}}
 {{- $deadline := int64 (.Values.config.JOB_TIMEOUT_MS | default "120000") }}
@@ -102,15 +290,58 @@ without an exponent (1e+06).
 - name: tmp
   emptyDir:
     sizeLimit: {{ .Values.worker.tmpSizeLimit }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 {{- define "enhancer.tmpMount" -}}
 - name: tmp
   mountPath: /tmp
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* The Secret with the key tenants.json the ingest pods mount: an existing one, or the chart's. */}}
 {{- define "enhancer.ingestTenantsSecret" -}}
-{{- default (printf "%s-tenants" (include "enhancer.ingestFullname" .)) .Values.ingest.tenants.existingSecret }}
+{{- default (include "enhancer.suffixed" (list . "-ingest-tenants")) .Values.ingest.tenants.existingSecret }}
+{{- end }}
+
+{{/*
+NetworkPolicyPeers of one egress peer block: its `to` and its `cidrs` as ipBlocks; empty when both are
+(the rule then allows any destination on its ports).
+*/}}
+{{- define "enhancer.peers" -}}
+{{- $peers := list }}
+{{- range .to }}{{ $peers = append $peers . }}{{ end }}
+{{- range .cidrs }}{{ $peers = append $peers (dict "ipBlock" (dict "cidr" .)) }}{{ end }}
+{{- with $peers }}{{ toYaml . }}{{ end }}
+{{- end }}
+
+{{/* One egress rule: the peer block's ports, and its peers when it has any. */}}
+{{- define "enhancer.egressRule" -}}
+- ports:
+    {{- toYaml .ports | nindent 4 }}
+  {{- with include "enhancer.peers" . }}
+  to:
+    {{- . | nindent 4 }}
+  {{- end }}
+{{- end }}
+
+{{/* The DNS egress rule: UDP and TCP 53 to the cluster DNS (networkPolicy.dns.to). */}}
+{{- define "enhancer.dnsEgress" -}}
+{{- $dns := .Values.networkPolicy.dns }}
+{{- if $dns.enabled }}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+  {{- with $dns.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -136,5 +367,34 @@ What the schema cannot say about ingest, checked once by its Deployment. The dra
 {{- if not (dig "requests" "cpu" "" $in.resources) }}
 {{- fail "ingest.autoscaling scales on CPU utilisation, a share of the request: set ingest.resources.requests.cpu" }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+An alert's count of counter increments within a window that also sees the first increment of a new
+series. A labelled prom-client counter has no series until its first inc(), so Prometheus first sees
+it at 1 and `increase()` over its only sample(s) misses that first event. Per series: increase() where
+the series already existed a window ago, else its whole value (every increment happened since it
+appeared). Called with (dict "metric" NAME "sel" MATCHERS "window" W "by" "reason").
+*/}}
+{{- define "enhancer.newSafeIncrease" -}}
+{{- $s := printf "%s{%s}" .metric .sel }}
+{{- $new := printf "(%s unless %s offset %s)" $s $s .window }}
+{{- printf "sum%s((increase(%s[%s]) unless %s) or %s)" (ternary (printf " by (%s) " .by) "" (ne (.by | default "") "")) $s .window $new $new }}
+{{- end }}
+
+{{/* The scrape settings both ServiceMonitor endpoints share. */}}
+{{- define "enhancer.scrapeSettings" -}}
+{{- $sm := .Values.serviceMonitor }}
+interval: {{ $sm.interval }}
+scrapeTimeout: {{ $sm.scrapeTimeout }}
+honorLabels: {{ $sm.honorLabels }}
+{{- with $sm.relabelings }}
+relabelings:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $sm.metricRelabelings }}
+metricRelabelings:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
