@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from '../../src/adapters/db/orm';
 import { importRows } from '../../src/adapters/db/import/import-rows';
+import { PgImportTarget } from '../../src/adapters/db/import/pg-import-target';
 import type { ImportFormat } from '../../src/import/format';
 import type { ImportKind } from '../../src/import/kinds';
 import type { ImportOptions } from '../../src/import/types';
@@ -306,6 +307,33 @@ describe('import into Postgres', () => {
       { corpus: 'tickets', lexeme: 'jam', ndoc: 1 },
       { corpus: 'tickets', lexeme: 'printer', ndoc: 2 },
     ]);
+  });
+
+  it('when Postgres refuses a staged value, nothing is imported and the connection stays usable', async () => {
+    // Validation never lets such a value through; written straight to the target to see the path.
+    const target = new PgImportTarget(orm.em.getKnex());
+    const session = await target.begin('assets', 'refused');
+    await session.write(1, {
+      network: '10.7.0.1',
+      hostname: 'ok',
+      owner: null,
+      role: null,
+      location: null,
+      notes: null,
+    });
+    await session.write(2, {
+      network: 'not-an-inet',
+      hostname: 'x',
+      owner: null,
+      role: null,
+      location: null,
+      notes: null,
+    });
+    await expect(session.commit()).rejects.toThrow(/invalid input syntax for type inet/);
+    expect(await t.query(`select * from ip_assets where tenant_id = 'refused'`)).toEqual([]);
+    expect(await run(orm, 'assets', 'refused', '{"network":"10.7.0.1","hostname":"ok"}')).toMatchObject({
+      inserted: 1,
+    });
   });
 
   it('refuses a second import of the same kind for the same tenant while one is running', async () => {

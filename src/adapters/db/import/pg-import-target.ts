@@ -1,7 +1,8 @@
 /**
  * The import's Postgres side. One connection, borrowed from the ORM's pool, holds one transaction:
  * lock, `set local role enhancer_tenant` + app.tenant_id, a temporary staging table, COPY of every
- * valid row as it is read, then dedupe, one upsert, the lexeme refresh and commit. Nothing is visible
+ * valid row as it is read, then dedupe, dropping rows equal to the stored ones, one upsert, the
+ * lexeme refresh and commit. Nothing is visible
  * to anyone before the commit; a rollback (or a crash: the server rolls back) leaves no trace.
  *
  * Why the pool and not a client of its own: callers (the CLI, the demo, the benchmark) already hold an
@@ -17,11 +18,11 @@ import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { ImportKind, Row } from '../../../import/kinds';
 import type { ImportSession, ImportTarget, WriteCounts } from '../../../import/types';
 import {
-  GIN_INDEXES_SQL,
   TRY_IMPORT_LOCK_SQL,
   copyStageSql,
   createStageSql,
   dedupeStageSql,
+  dropUnchangedSql,
   importTable,
   keepCreatedAtSql,
   stageColumns,
@@ -36,21 +37,14 @@ import { ImportBusyError } from './import-busy-error';
 const FLUSH_CHARS = 256 * 1024;
 
 export interface PgImportOptions {
-  /**
-   * GIN pending-list size for the import's transaction, when the connecting role owns the table's GIN
-   * indexes (it must, to clean them afterwards). Adding a tsvector's lexemes to a GIN index one row
-   * at a time is the costliest part of a ticket import; a large pending list defers it into one
-   * sorted merge after the commit. Default '1GB'; null keeps the server's setting.
-   */
-  readonly ginPendingListLimit?: string | null;
   /** How long a statement may wait for a lock held by someone else. Default '30s'. */
   readonly lockTimeout?: string;
-  /** Told how long each step took (copy, dedupe, upsert, lexemes, commit, gin cleanup): for the benchmark. */
+  /** Told how long each step took: for the benchmark. */
   readonly onPhase?: (phase: ImportPhase, ms: number) => void;
 }
 
 export type ImportPhase =
-  'copy' | 'dedupe' | 'keep-created-at' | 'upsert' | 'lexemes' | 'commit' | 'gin-cleanup';
+  'copy' | 'dedupe' | 'keep-created-at' | 'drop-unchanged' | 'upsert' | 'lexemes' | 'commit';
 
 /** The part of knex's client this module uses: its pool of pg connections. */
 interface PooledConnections {
@@ -71,33 +65,17 @@ export class PgImportTarget implements ImportTarget {
     const client = (await pool(this.knex).acquireConnection()) as Client;
     const release = (healthy: boolean) => releaseTo(this.knex, client, healthy);
     try {
-      const { table } = importTable(kind);
-      const gin = await client.query<{ name: string; owned: boolean }>(GIN_INDEXES_SQL, [table]);
-      const cleanable = gin.rows.length > 0 && gin.rows.every((r) => r.owned);
-      const limit = this.opts.ginPendingListLimit === undefined ? '1GB' : this.opts.ginPendingListLimit;
       await client.query('begin');
       const lock = await client.query<{ locked: boolean }>(TRY_IMPORT_LOCK_SQL, [
         `enhancer import ${kind} ${tenantId}`,
       ]);
       if (!lock.rows[0]?.locked) throw new ImportBusyError(kind, tenantId);
       await client.query(`set local lock_timeout = ${quote(this.opts.lockTimeout ?? '30s')}`);
-      if (cleanable && limit !== null)
-        await client.query(`set local gin_pending_list_limit = ${quote(limit)}`);
       await client.query(`set local role ${TENANT_ROLE}`);
       await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
       await client.query(createStageSql(kind));
       const copy = client.query(copyFrom(copyStageSql(kind)));
-      const cleanup = cleanable && limit !== null ? gin.rows.map((r) => r.name) : [];
-      return new PgImportSession(
-        this.knex,
-        client,
-        copy,
-        kind,
-        tenantId,
-        cleanup,
-        release,
-        this.opts.onPhase,
-      );
+      return new PgImportSession(this.knex, client, copy, kind, tenantId, release, this.opts.onPhase);
     } catch (err) {
       await rollbackAndRelease(client, release);
       throw err;
@@ -119,7 +97,6 @@ class PgImportSession implements ImportSession {
     private readonly copy: CopyStreamQuery,
     private readonly kind: ImportKind,
     private readonly tenantId: string,
-    private readonly ginIndexes: readonly string[],
     private readonly release: (healthy: boolean) => Promise<void>,
     private readonly onPhase?: (phase: ImportPhase, ms: number) => void,
   ) {
@@ -150,7 +127,7 @@ class PgImportSession implements ImportSession {
     }
     // Committed: from here on nothing may turn the import into a failure.
     this.closed = true;
-    await this.release(await this.timed('gin-cleanup', () => this.cleanGinPendingLists()));
+    await this.release(true);
     return counts;
   }
 
@@ -173,6 +150,8 @@ class PgImportSession implements ImportSession {
     const deleted = await this.timed('dedupe', () => q.query(dedupeStageSql(this.kind)));
     const duplicates = deleted.rowCount ?? 0;
     if (this.kind === 'tickets') await this.timed('keep-created-at', () => q.query(keepCreatedAtSql()));
+    const same = await this.timed('drop-unchanged', () => q.query(dropUnchangedSql(this.kind)));
+    const unchanged = same.rowCount ?? 0;
     const up = await this.timed('upsert', () =>
       q.query<{ inserted: number; updated: number }>(upsertSql(this.kind), [this.tenantId]),
     );
@@ -186,7 +165,12 @@ class PgImportSession implements ImportSession {
       });
     }
     await this.timed('commit', () => q.query('commit'));
-    return { inserted, updated, unchanged: staged - duplicates - inserted - updated, duplicates };
+    if (staged !== duplicates + unchanged + inserted + updated) {
+      throw new Error(
+        `staged ${staged} rows but accounted for ${duplicates + unchanged + inserted + updated}`,
+      );
+    }
+    return { inserted, updated, unchanged, duplicates };
   }
 
   private async timed<T>(phase: ImportPhase, step: () => Promise<T>): Promise<T> {
@@ -204,23 +188,6 @@ class PgImportSession implements ImportSession {
     this.chunks = [];
     this.chars = 0;
     if (!this.copy.write(data)) return once(this.copy, 'drain').then(() => undefined);
-  }
-
-  /**
-   * Merges the pending lists the import filled into the indexes, now rather than at some later
-   * insert or vacuum, so searches do not scan them. After the commit, as the connecting role (the
-   * owner): the data is safe whatever happens here, so a failure is not the import's failure.
-   * Returns whether the connection is still known to be good.
-   */
-  private async cleanGinPendingLists(): Promise<boolean> {
-    try {
-      for (const index of this.ginIndexes) {
-        await this.client.query(`select gin_clean_pending_list($1::regclass)`, [index]);
-      }
-      return true;
-    } catch {
-      return false;
-    }
   }
 }
 

@@ -66,9 +66,22 @@ export function keepCreatedAtSql(): string {
 }
 
 /**
- * One upsert from the stage; counts inserted and updated rows (`xmax = 0` only on a fresh row). A row
- * whose values are all the same is not rewritten (no new tsvector, no index churn) and not returned:
- * the caller counts it as unchanged. Binds $1 = the tenant id.
+ * Drops staged rows equal to the stored ones; the count is the file's unchanged rows. Done before
+ * the upsert because INSERT computes a row's generated tsvector before it looks for a conflict: even
+ * an upsert that ends up changing nothing would pay for every row's to_tsvector.
+ */
+export function dropUnchangedSql(kind: ImportKind): string {
+  const { table } = PLANS[kind];
+  const key = KINDS[kind].key;
+  const rest = stageColumns(kind).filter((n) => !key.includes(n));
+  return `delete from ${STAGE_TABLE} s using ${table} t
+    where ${key.map((k) => `t.${k} = s.${k}`).join(' and ')}
+      and (${rest.map((n) => `t.${n}`).join(', ')}) is not distinct from (${rest.map((n) => `s.${n}`).join(', ')})`;
+}
+
+/**
+ * One upsert of what is left in the stage (new and changed rows); counts inserted and updated rows
+ * (`xmax = 0` only on a fresh row). Binds $1 = the tenant id.
  */
 export function upsertSql(kind: ImportKind): string {
   const { table } = PLANS[kind];
@@ -81,19 +94,10 @@ export function upsertSql(kind: ImportKind): string {
       select $1, ${values.join(', ')} from ${STAGE_TABLE} s
       on conflict (tenant_id, ${key.join(', ')}) do update
         set ${rest.map((n) => `${n} = excluded.${n}`).join(', ')}
-        where (${rest.map((n) => `t.${n}`).join(', ')}) is distinct from (${rest.map((n) => `excluded.${n}`).join(', ')})
       returning (t.xmax = 0) as inserted)
     select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated
     from up`;
 }
-
-/**
- * The GIN indexes of the kind's table and whether the connecting role may clean their pending lists
- * (only an owner may). Binds $1 = the table name.
- */
-export const GIN_INDEXES_SQL = `select c.oid::regclass::text as name, pg_has_role(c.relowner, 'USAGE') as owned
-  from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam
-  where i.indrelid = $1::regclass and am.amname = 'gin'`;
 
 /** Only one import of a kind per tenant at a time; a second fails at once instead of queueing. */
 export const TRY_IMPORT_LOCK_SQL = `select pg_try_advisory_xact_lock(hashtext($1)) as locked`;

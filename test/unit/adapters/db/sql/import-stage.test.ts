@@ -2,6 +2,7 @@ import {
   copyStageSql,
   createStageSql,
   dedupeStageSql,
+  dropUnchangedSql,
   stageColumns,
   upsertSql,
 } from '../../../../../src/adapters/db/sql/import-stage';
@@ -30,13 +31,18 @@ describe('import statements', () => {
     expect(tickets).toContain('select $1, s.ticket_id');
     expect(tickets).toContain('on conflict (tenant_id, ticket_id) do update');
     expect(tickets).toContain('coalesce(s.created_at, now())');
-    expect(tickets).toMatch(
-      /where \(t\.subject, .*t\.resolved_at\) is distinct from \(excluded\.subject, .*excluded\.resolved_at\)/,
-    );
     const assets = upsertSql('assets');
     expect(assets).toContain('on conflict (tenant_id, network, hostname) do update');
     expect(assets).toContain('set owner = excluded.owner, role = excluded.role');
     expect(assets).not.toMatch(/set .*network = excluded/);
+  });
+
+  it('drops staged rows equal to the stored ones, comparing every column but the key', () => {
+    expect(dropUnchangedSql('assets')).toBe(
+      `delete from enhancer_import_stage s using ip_assets t
+    where t.network = s.network and t.hostname = s.hostname
+      and (t.owner, t.role, t.location, t.notes) is not distinct from (s.owner, s.role, s.location, s.notes)`,
+    );
   });
 
   it('dedupes on the key, keeping the last line', () => {
