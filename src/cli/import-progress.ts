@@ -23,7 +23,8 @@ export function openProgress(
     format: known
       ? `${kind} [{bar}] {percentage}% | {rows} rows | {invalid} invalid | {eta_formatted}`
       : `${kind} {rows} rows | {invalid} invalid`,
-    hideCursor: true,
+    // Left visible: a Ctrl-C (which ends the import without stop()) must not leave the cursor hidden.
+    hideCursor: false,
     clearOnComplete: true,
     etaBuffer: 50,
   });
