@@ -2,8 +2,8 @@
  * The import's Postgres side. One connection, borrowed from the ORM's pool, holds one transaction:
  * lock, `set local role enhancer_tenant` + app.tenant_id, a temporary staging table, COPY of every
  * valid row as it is read, then dedupe, dropping rows equal to the stored ones, one upsert, the
- * lexeme refresh and commit. Nothing is visible
- * to anyone before the commit; a rollback (or a crash: the server rolls back) leaves no trace.
+ * lexeme refresh and commit. Nothing is visible to anyone before the commit; a rollback (or a crash:
+ * the server rolls back) leaves no trace.
  *
  * Why the pool and not a client of its own: callers (the CLI, the demo, the benchmark) already hold an
  * ORM, so the import reuses its connection settings and counts against DATABASE_POOL_MAX. The
@@ -169,12 +169,14 @@ class PgImportSession implements ImportSession {
         }
       });
     }
-    await this.timed('commit', () => q.query('commit'));
+    // Every staged row is a duplicate, unchanged, inserted or updated; anything else is a bug, and
+    // counts that do not add up must not be reported as an import.
     if (staged !== duplicates + unchanged + inserted + updated) {
       throw new Error(
         `staged ${staged} rows but accounted for ${duplicates + unchanged + inserted + updated}`,
       );
     }
+    await this.timed('commit', () => q.query('commit'));
     return { inserted, updated, unchanged, duplicates };
   }
 
