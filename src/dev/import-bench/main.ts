@@ -13,6 +13,7 @@ import type { ImportFormat } from '../../import/format';
 import type { ImportKind } from '../../import/kinds';
 import { databaseUrlFor, dropDatabase } from '../bench/databases';
 import { BUSY_WARNING_PCT, machineBusyPct } from '../bench/machine-load';
+import { ticketsInsertFloor } from './floor';
 import { measureCliMemory, type MemoryRun } from './memory';
 import { sampleSource } from './sample-data';
 
@@ -97,6 +98,19 @@ async function main(argv: string[]): Promise<number> {
       };
       await one('tickets, validation only (dry run)', 'tickets', tickets, 1, true);
       await one('tickets, new', 'tickets', tickets);
+      if (tickets > 0) {
+        log('floor: the same tickets by a plain INSERT … SELECT');
+        const f = await ticketsInsertFloor(url);
+        const rowsPerSecond = Math.round((f.rows * 1000) / f.ms);
+        runs.push({
+          name: 'floor: INSERT … SELECT, no import',
+          rows: f.rows,
+          ms: f.ms,
+          rowsPerSecond,
+          counts: 'Postgres alone',
+          phases: {},
+        });
+      }
       await one('tickets, same again (unchanged)', 'tickets', tickets);
       await one('tickets, all changed (updated)', 'tickets', tickets, 2);
       await one('assets, new', 'assets', assets);
