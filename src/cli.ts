@@ -12,6 +12,8 @@ enhancer enqueue --tenant-id T --ticket-id ID [--description TEXT] [--priority l
 enhancer enqueue --file jobs.ndjson     (one job object a line; job_id and timestamp are filled in when missing)
 enhancer dlq list [--limit N] [--json]      show dead letters without removing them
 enhancer dlq replay [--limit N] [--include-invalid]   send dead letters back to the jobs queue
+enhancer import tickets|kb|assets --tenant T --file F|- [--format ndjson|csv] [--skip-invalid] [--dry-run]
+                 load a tenant's past tickets, kb articles or IP assets (all or nothing; see docs/import.md)
 Configuration comes from the environment; see README.md.`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -44,6 +46,13 @@ async function main(argv: string[]): Promise<number> {
     case 'dlq':
       await (await import('./cli/dlq.js')).dlq(rest, config, out);
       return 0;
+    case 'import':
+      return (await import('./cli/import.js')).importCommand(rest, config, {
+        out,
+        err: (line) => process.stderr.write(`${line}\n`),
+        stdin: process.stdin,
+        stderr: process.stderr,
+      });
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; run "enhancer help"`);
   }

@@ -11,6 +11,11 @@ export interface OrmOptions {
   readonly logger?: (message: string) => void;
   /** Where the connection pool's warnings go (dropped by default); never the console, whose lines are not JSON. */
   readonly warn?: (message: string) => void;
+  /**
+   * Bound on opening a connection and on waiting for one from the pool, in ms. Unset: the driver's
+   * defaults (no connect timeout, 60 s for the pool). One-shot commands such as `import` set it.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 export function ormOptions(opts: OrmOptions): Options {
@@ -21,7 +26,11 @@ export function ormOptions(opts: OrmOptions): Options {
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: {
-      connection: { application_name: 'enhancer' },
+      connection: {
+        application_name: 'enhancer',
+        ...(opts.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: opts.connectTimeoutMs }),
+      },
+      ...(opts.connectTimeoutMs === undefined ? {} : { acquireConnectionTimeout: opts.connectTimeoutMs }),
       log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
     },
     debug: false,

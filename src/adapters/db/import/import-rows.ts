@@ -1,0 +1,20 @@
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
+import { runImport } from '../../../import/run-import';
+import type { ImportOptions, ImportSummary } from '../../../import/types';
+import { PgImportTarget, type PgImportOptions } from './pg-import-target';
+
+/**
+ * Imports tickets, kb articles or assets for one tenant: every record validated, the valid ones
+ * COPYed and upserted in one transaction under row-level security, all or nothing unless
+ * `skipInvalid`. A dry run never touches the database. The entry point for the CLI, the demo and the
+ * benchmark; see docs/import.md.
+ */
+export function importRows(
+  db: MikroORM | Knex,
+  opts: ImportOptions,
+  pg: PgImportOptions = {},
+): Promise<ImportSummary> {
+  if (opts.dryRun) return runImport(undefined, opts);
+  const knex = 'em' in db ? db.em.getKnex() : db;
+  return runImport(new PgImportTarget(knex, pg), opts);
+}
