@@ -109,6 +109,16 @@ describe('context reads on Postgres', () => {
     expect(ids).not.toContain('A-open');
   });
 
+  it('relates on two shared words, or on one identifier alone, never on one ordinary word', async () => {
+    const identifier = await store.similarTickets(query('tenant-a', 'still seeing 0x800CCC0E'), 5, opts());
+    expect(identifier.map((r) => r.ticket_id)).toEqual(['A-planted']);
+    // "finance" is rare here (one ticket), but one ordinary word in common is a coincidence.
+    const word = await store.similarTickets(query('tenant-a', 'Budget approval for finance'), 5, opts());
+    expect(word).toEqual([]);
+    const two = await store.similarTickets(query('tenant-a', 'finance delegate trouble'), 5, opts());
+    expect(two.map((r) => r.ticket_id)).toEqual(['A-planted']);
+  });
+
   it('falls back to subject similarity when full text finds nothing (a typo)', async () => {
     const out = await store.similarTickets(
       query('tenant-a', 'Outlok crashs openning the shard calender'),
@@ -186,7 +196,8 @@ describe('context reads on Postgres', () => {
 
   it('gives up on a read whose statement outlives its budget (Postgres cancels it)', async () => {
     await expect(
-      store.similarTickets(query('tenant-a', 'Outlook'), 5, {
+      // Parsing 64 KiB of text alone takes Postgres well over the 1 ms it is given.
+      store.similarTickets(query('tenant-a', 'Outlook calendar 0x800CCC0E '.repeat(2400)), 5, {
         signal: new AbortController().signal,
         timeoutMs: 1,
       }),

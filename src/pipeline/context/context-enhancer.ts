@@ -1,4 +1,4 @@
-import { PermanentError, TransientError, errorKind } from '../../domain/errors';
+import { PermanentError, TransientError, errorKind, errorMessage } from '../../domain/errors';
 import type { Tenant } from '../../tenants/tenants';
 import type { Enhancer } from '../enhancer';
 import type { Synthesizer } from '../synthesis/synthesize';
@@ -42,7 +42,8 @@ export function contextEnhancer(opts: ContextEnhancerOptions): Enhancer {
         try {
           writeback = await writeBack(job, note, target, ctx, opts.writeback);
         } catch (err) {
-          throw withRecord(err, record);
+          // Beside `writeback`, never in it: the lease state stored there must survive the failure.
+          throw withRecord(err, { ...record, writeback_error: errorMessage(err) });
         }
       }
       ctx.log.debug('note written', {
@@ -63,7 +64,7 @@ export function summaryOf(note: string): string {
 }
 
 /** The same failure, carrying the record, so the note is kept in history whatever becomes of the job. */
-function withRecord(err: unknown, record: EnhancementRecord): unknown {
+function withRecord(err: unknown, record: EnhancementRecord & { writeback_error: string }): unknown {
   const result = { ...record } as Record<string, unknown>;
   const e = err as Error;
   switch (errorKind(err)) {

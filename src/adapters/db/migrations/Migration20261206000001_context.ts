@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** The tables of one tenant's knowledge, each behind the same row-level security as enhancement_history. */
-const TENANT_TABLES = ['tickets', 'kb_articles', 'ip_assets', 'search_lexemes'] as const;
+const TENANT_TABLES = ['tickets', 'kb_articles', 'ip_assets', 'search_lexemes', 'search_corpora'] as const;
 
 /**
  * Under row-level security Postgres will not search an index with an operator that is not leakproof
@@ -160,6 +160,16 @@ export class Migration20261206000001Context extends Migration {
         lexeme text not null,
         ndoc integer not null,
         primary key (tenant_id, corpus, lexeme)
+      )`);
+
+    // How many documents each corpus holds: a lexeme in a large share of them finds no candidates.
+    this.addSql(`
+      create table if not exists search_corpora (
+        tenant_id varchar(64) not null,
+        corpus varchar(16) not null check (corpus in ('tickets', 'kb')),
+        ndocs integer not null,
+        refreshed_at timestamptz not null default now(),
+        primary key (tenant_id, corpus)
       )`);
 
     for (const sql of CANDIDATE_FUNCTIONS) this.addSql(sql);

@@ -4,7 +4,8 @@
  *
  * Full-text search costs what the ticket's rarest words cost, not what its common ones do: the ticket's
  * lexemes are looked up in the per-tenant counts (search_lexemes) and the rarest become the candidate
- * query, so a GIN search returns a few rows however common "printer" is. Candidates are ranked with
+ * query, so a GIN search returns a few rows however common "printer" is; a word in more than
+ * RARE_SHARE of the corpus finds nothing by itself (matching only on "new" is not similarity). Candidates are ranked with
  * ts_rank_cd twice, against the rare lexemes (weighted double: rarity stands in for the IDF Postgres's
  * ranking lacks) and against all of the ticket's words (websearch_to_tsquery of their OR); subject
  * similarity (pg_trgm) adds to the best of them, and finds candidates by itself when full text finds
@@ -16,10 +17,24 @@ import type { Corpus } from './search-lexemes';
 
 /** Rows holding the rarest lexemes that a search considers, at most (summed document counts). */
 export const CANDIDATE_BUDGET = 300;
+/**
+ * A lexeme found in more than this share of the corpus says little about a ticket ("new", "app") and
+ * finds no candidates; in a small corpus, any lexeme in at most MIN_RARE_NDOC documents still does.
+ */
+const RARE_SHARE = 0.05;
+const MIN_RARE_NDOC = 3;
 /** Rare lexemes in the candidate query, at most. */
 export const MAX_RARE_TERMS = 12;
 /** Full-text candidates re-ranked with subject similarity. */
 const RERANKED = 50;
+/**
+ * Whether a candidate (alias `alias`, ticket lexemes in `q.lexemes`) is related to the ticket, not
+ * just holding one of its words: it shares two or more of the ticket's lexemes, or one that looks like
+ * an identifier (an error code, a version, a host: four characters or more with a digit), which says
+ * enough alone. One shared ordinary word ("new") is a coincidence.
+ */
+const RELATED = (alias: string) => `(select count(*) >= 2 or bool_or(length(x) >= 4 and x ~ '[0-9]')
+          from (select unnest(tsvector_to_array(${alias}.tsv)) intersect select unnest(q.lexemes)) shared(x))`;
 /** How much subject similarity (0–1) adds to the full-text rank. */
 const SUBJECT_WEIGHT = 0.5;
 
@@ -36,8 +51,10 @@ export function rareQueryStatement(corpus: Corpus, text: string): Statement {
   return {
     sql: `select string_agg(quoted, ' | ') as rare_q from (
         select ${quotedLexeme} as quoted, ndoc, sum(ndoc) over (order by ndoc, lexeme) as upto
-        from search_lexemes
-        where corpus = ? and lexeme = any (tsvector_to_array(to_tsvector('english', ?)))
+        from search_lexemes l
+        where l.corpus = ? and l.lexeme = any (tsvector_to_array(to_tsvector('english', ?)))
+          and l.ndoc <= greatest(${MIN_RARE_NDOC},
+                (select ${RARE_SHARE} * c.ndocs from search_corpora c where c.corpus = l.corpus))
         order by ndoc, lexeme
         limit ${MAX_RARE_TERMS}
       ) rare
@@ -49,6 +66,8 @@ export function rareQueryStatement(corpus: Corpus, text: string): Statement {
 export interface TicketSearch {
   /** From rareQueryStatement. */
   readonly rareQuery: string;
+  /** The ticket's plain text (its lexemes decide what counts as related). */
+  readonly text: string;
   readonly anyWords: string;
   readonly subject: string;
   readonly ticketId: string;
@@ -61,16 +80,18 @@ export interface TicketSearch {
  */
 export function similarTicketsStatement(s: TicketSearch): Statement {
   return {
-    sql: `select * from (
+    sql: `select ticket_id, subject, resolution, category, resolved_at, score from (
         select t.ticket_id, t.subject, left(t.resolution, 600) as resolution, t.category, t.resolved_at,
-          round((c.rank + ${SUBJECT_WEIGHT} * similarity(t.subject, ?))::numeric, 3)::float8 as score
+          round((c.rank + ${SUBJECT_WEIGHT} * similarity(t.subject, ?))::numeric, 3)::float8 as score,
+          ${RELATED('t')} as related
         from context_ticket_candidates(?::tsquery, websearch_to_tsquery('english', ?), ?, ${RERANKED}) c
-        join tickets t on t.id = c.id
+        join tickets t on t.id = c.id,
+        (select tsvector_to_array(to_tsvector('english', ?)) as lexemes) q
       ) ranked
-      where score > 0
+      where score > 0 and related
       order by score desc, ticket_id
       limit ?`,
-    bindings: [s.subject, s.rareQuery, s.anyWords, s.ticketId, s.limit],
+    bindings: [s.subject, s.rareQuery, s.anyWords, s.ticketId, s.text, s.limit],
   };
 }
 
@@ -90,21 +111,28 @@ export function fuzzyTicketsStatement(s: Omit<TicketSearch, 'rareQuery' | 'anyWo
 
 export interface ArticleSearch {
   readonly rareQuery: string;
+  readonly text: string;
   readonly anyWords: string;
   readonly limit: number;
 }
 
 export function kbArticlesStatement(s: ArticleSearch): Statement {
   return {
-    sql: `select a.article_id, a.title, a.url,
-        ts_headline('english', left(a.body, 20000), websearch_to_tsquery('english', ?),
-          'MaxWords=40, MinWords=12, MaxFragments=2, FragmentDelimiter=" … ", StartSel=**, StopSel=**') as excerpt,
-        round(c.rank::numeric, 3)::float8 as score
-      from context_kb_candidates(?::tsquery, websearch_to_tsquery('english', ?), ?) c
-      join kb_articles a on a.id = c.id
-      where c.rank > 0
-      order by c.rank desc, a.article_id`,
-    bindings: [s.anyWords, s.rareQuery, s.anyWords, s.limit],
+    sql: `select article_id, title, url, excerpt, score from (
+        select a.article_id, a.title, a.url,
+          ts_headline('english', left(a.body, 20000), ?::tsquery,
+            'MaxWords=40, MinWords=12, MaxFragments=2, FragmentDelimiter=" … ", StartSel=**, StopSel=**') as excerpt,
+          round(c.rank::numeric, 3)::float8 as score,
+          ${RELATED('a')} as related
+        from context_kb_candidates(?::tsquery, websearch_to_tsquery('english', ?), ${RERANKED}) c
+        join kb_articles a on a.id = c.id,
+        (select tsvector_to_array(to_tsvector('english', ?)) as lexemes) q
+        where c.rank > 0
+      ) ranked
+      where related
+      order by score desc, article_id
+      limit ?`,
+    bindings: [s.rareQuery, s.rareQuery, s.anyWords, s.text, s.limit],
   };
 }
 

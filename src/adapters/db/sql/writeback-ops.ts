@@ -12,7 +12,7 @@ export function leaseStatement(jobId: string, leaseMs: number): Statement {
       ), taken as (
         update enhancement_history h
           set result = jsonb_set(coalesce(h.result, '{}'::jsonb), '{writeback}', jsonb_build_object(
-                'status', 'posting',
+                'status', 'leased',
                 'lease_until', clock_timestamp() + make_interval(secs => ?),
                 'leases', coalesce((cur.wb->>'leases')::int, 0) + 1)),
               updated_at = clock_timestamp()
@@ -34,7 +34,8 @@ export function leaseStatement(jobId: string, leaseMs: number): Statement {
 export function releaseStatement(jobId: string): Statement {
   return {
     sql: `update enhancement_history
-        set result = jsonb_set(result, '{writeback,lease_until}', to_jsonb(clock_timestamp()))
+        set result = jsonb_set(jsonb_set(result, '{writeback,lease_until}', to_jsonb(clock_timestamp())),
+          '{writeback,status}', '"released"')
       where job_id = ?::uuid and result->'writeback' is not null and result->'writeback'->>'note_id' is null`,
     bindings: [jobId],
   };
