@@ -1,9 +1,11 @@
 /**
- * `npm run demo`: the whole job, end to end, on the local RabbitMQ and Postgres. It works in its own
- * queue prefix and database (so it never touches real data): deletes its queues, migrates, starts a
- * worker, enqueues a dozen sample tickets and one poison message, waits for every outcome, prints the
- * history and the dead-letter queue, then stops the worker with SIGTERM. Exit 0 when all went as
- * planned, else 1 with a one-line reason (2 for a bad configuration value).
+ * `npm run demo`: what the worker is for, end to end, on the local RabbitMQ and Postgres. In its own
+ * queue prefix and database (it never touches real data) it imports a small generated helpdesk
+ * history for two tenants with `enhancer import`, starts a worker, enqueues tickets that hit each kind
+ * of context plus one poison message, and prints the note each ticket got, the history and the
+ * dead-letter queue. `-- --with-fakes` adds a local stand-in model and ServiceDesk Plus, so notes are
+ * written by "the model" and land on "the helpdesk". Exit 0 when every ticket ended as planned, else 1
+ * with a one-line reason (2 for a bad configuration value).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,7 +15,9 @@ import type { Config } from '../config/schema';
 import { openProducer } from '../adapters/amqp/producer';
 import { names } from '../adapters/amqp/topology';
 import { WorkerChild, describeExit, runCli } from './demo/children';
-import { enqueuedTable, historyTable, surprises } from './demo/report';
+import { startDemoFakes, type DemoFakes } from './demo/fakes';
+import { enqueuedTable, historyTable, notes, surprises } from './demo/report';
+import { writeSample } from './demo/sample';
 import {
   openDeadLetterCounter,
   openHistoryReader,
@@ -21,54 +25,74 @@ import {
   withDatabase,
   type HistoryRow,
 } from './demo/services';
-import { DEMO_RETRY_MAX, POISON_BODY, sampleTickets, type Sample } from './demo/tickets';
+import { POISON_BODY, sampleTickets, type Sample } from './demo/tickets';
+import { WorkerLines } from './demo/worker-lines';
 
 const PREFIX = 'enhancer-demo';
 const DATABASE = 'enhancer_demo';
 const OUTCOME_TIMEOUT_MS = 60_000;
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 15_000;
-const STEPS = 8;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
-const step = (n: number, text: string) => say(`\n[${n}/${STEPS}] ${text}`);
 const indent = (lines: readonly string[]) => lines.forEach((l) => say(`  ${l}`));
+let stepNo = 0;
+const step = (text: string) => say(`\n[${++stepNo}] ${text}`);
 
 async function main(signal: AbortSignal): Promise<void> {
   const began = Date.now();
+  const withFakes = process.argv.includes('--with-fakes');
   const config = loadConfig();
   const databaseUrl = withDatabase(config.databaseUrl, DATABASE);
-  const dead = names(PREFIX).dead;
-  const env = childEnv({
-    AMQP_URL: config.amqpUrl,
-    DATABASE_URL: databaseUrl,
-    QUEUE_PREFIX: PREFIX,
-    QUEUE_DELIVERY_LIMIT: String(config.deliveryLimit),
-    ENHANCER_PIPELINE: 'simulate',
-    RETRY_BASE_MS: '250',
-    RETRY_JITTER: '0.2',
-    RETRY_MAX: String(DEMO_RETRY_MAX),
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'pretty',
-    HTTP_PORT: '0',
-  });
-  say(`enhancer demo: queue prefix ${PREFIX}, database ${DATABASE} (${redact(databaseUrl)})`);
-
-  step(1, `deleting the demo's queues and exchanges (${PREFIX}, ${PREFIX}.*)`);
-  const objects = await purgeTopology(config.amqpUrl, PREFIX, config.deliveryLimit);
-  say(`  ${objects} queues and exchanges deleted or already absent`);
-
-  step(2, `migrating ${DATABASE} (node dist/cli.js migrate)`);
-  await runCli(['migrate'], env, { prefix: 'migrate | ', write: say });
-
-  step(3, 'starting a worker (node dist/cli.js worker; simulate pipeline, retries from 250 ms)');
-  const worker = new WorkerChild(env, 'worker | ', say);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'enhancer-demo-'));
+  const samples = sampleTickets({ unknownRequest: withFakes });
+  let fakes: DemoFakes | undefined;
+  let worker: WorkerChild | undefined;
   try {
-    await worker.started(START_TIMEOUT_MS);
+    if (withFakes) {
+      fakes = await startDemoFakes(
+        tmp,
+        samples.filter((s) => !s.deadLettered).map((s) => s.job.ticket_id),
+      );
+    }
+    const env = childEnv({
+      AMQP_URL: config.amqpUrl,
+      DATABASE_URL: databaseUrl,
+      QUEUE_PREFIX: PREFIX,
+      QUEUE_DELIVERY_LIMIT: String(config.deliveryLimit),
+      ENHANCER_PIPELINE: 'context',
+      RETRY_BASE_MS: '250',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      HTTP_PORT: '0',
+      ...fakes?.env,
+    });
+    say(`enhancer demo: queue prefix ${PREFIX}, database ${DATABASE} (${redact(databaseUrl)})`);
+    say(
+      withFakes
+        ? 'with local stand-ins for the model and ServiceDesk Plus (--with-fakes)'
+        : 'notes are extractive (no model configured); add -- --with-fakes for the whole loop',
+    );
 
-    const samples = sampleTickets();
-    step(4, `enqueueing ${samples.length} tickets (node dist/cli.js enqueue --file) and 1 poison message`);
+    step(`a clean slate: the demo's queues deleted, ${DATABASE} migrated`);
+    await purgeTopology(config.amqpUrl, PREFIX, config.deliveryLimit);
+    indent(await runCli(['migrate'], env));
+
+    step('the helpdesk history each tenant brings: enhancer import tickets|kb|assets');
+    for (const tenant of await writeSample(tmp)) {
+      for (const f of tenant.files) {
+        const out = await runCli(['import', f.kind, '--tenant', tenant.tenant, '--file', f.file], env);
+        say(`  ${tenant.tenant.padEnd(7)} ${out.at(-1) ?? ''}`);
+      }
+    }
+
+    step(`a worker: enhancer worker (context pipeline${withFakes ? ', model and helpdesk stand-ins' : ''})`);
+    const lines = new WorkerLines(say, process.stdout.isTTY);
+    worker = new WorkerChild(env, '', lines.take);
+    await worker.started(START_TIMEOUT_MS);
+    say('  started; its warnings and errors show below, dimmed');
+
+    step(`${samples.length} new tickets (enhancer enqueue --file) and 1 poison message`);
     indent(enqueuedTable(samples));
     const file = path.join(tmp, 'tickets.ndjson');
     await writeFile(file, samples.map((s) => JSON.stringify(s.job)).join('\n') + '\n');
@@ -76,38 +100,59 @@ async function main(signal: AbortSignal): Promise<void> {
     const missing = samples.filter((s) => !ids.includes(s.job.job_id));
     if (missing.length)
       throw new Error(`enqueue did not confirm ${missing.map((s) => s.job.ticket_id).join(', ')}`);
-    say(`  ${ids.length} jobs published and confirmed by the broker`);
     await publishPoison(config);
-    say(`  poison: ${POISON_BODY.length} bytes of raw e-mail (not JSON) published with publishRaw`);
 
     const expectedDead = samples.filter((s) => s.deadLettered).length + 1;
-    step(5, `waiting for ${samples.length} history rows to finish and ${expectedDead} dead letters`);
     const rows = await waitForOutcomes(samples, databaseUrl, config.amqpUrl, expectedDead, worker, signal);
     say(`  all done ${((Date.now() - began) / 1000).toFixed(1)} s after the demo began`);
 
-    step(6, `enhancement_history for this run's ${samples.length} jobs`);
+    step('the notes, as the technician reads them');
+    indent(notes(samples, rows));
+    step('enhancement_history for these tickets');
     indent(historyTable(samples, rows));
-    const unexpected = surprises(samples, rows);
-
-    step(7, `the dead-letter queue ${dead} (node dist/cli.js dlq list; it removes nothing)`);
+    if (fakes) {
+      step('what the helpdesk stand-in received');
+      indent(helpdeskReport(samples, fakes));
+    }
+    step(`the dead-letter queue ${names(PREFIX).dead} (enhancer dlq list; it removes nothing)`);
     indent(await runCli(['dlq', 'list'], env));
 
-    step(8, 'stopping the worker with SIGTERM');
+    step('stopping the worker with SIGTERM');
     const exit = await worker.stop(STOP_TIMEOUT_MS);
-    say(`  the worker exited with ${describeExit(exit)}${exit.killed ? ' after SIGKILL' : ''}`);
+    say(
+      `  it exited with ${describeExit(exit)}${exit.killed ? ' after SIGKILL' : ''} (${lines.hidden} info lines not shown)`,
+    );
     if (exit.killed || exit.code !== 0)
       throw new Error(`the worker did not stop cleanly (${describeExit(exit)})`);
+    const unexpected = [...surprises(samples, rows), ...(fakes ? helpdeskSurprises(samples, fakes) : [])];
     if (unexpected.length) throw new Error(unexpected.join('; '));
-
     say(
-      `\ndemo OK in ${((Date.now() - began) / 1000).toFixed(1)} s. Its queues and database stay for you to look at:`,
+      `\ndemo OK in ${((Date.now() - began) / 1000).toFixed(1)} s. The queues and database stay for you to look at:`,
     );
     say(`  QUEUE_PREFIX=${PREFIX} node dist/cli.js dlq list`);
-    say(`  psql ${redact(databaseUrl)} -c 'table enhancement_history'`);
+    say(`  psql ${redact(databaseUrl)} -c "select ticket_id, result->>'note' from enhancement_history"`);
   } finally {
-    if (worker.running) await worker.stop(STOP_TIMEOUT_MS);
+    if (worker?.running) await worker.stop(STOP_TIMEOUT_MS);
+    await fakes?.close();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+function helpdeskReport(samples: readonly Sample[], fakes: DemoFakes): string[] {
+  return samples.map((s) => {
+    const got = fakes.helpdesk.notes.filter((n) => n.requestId === s.job.ticket_id);
+    const first = got[0]?.description.replace(/\s+/g, ' ').slice(0, 90);
+    return `${s.job.ticket_id}: ${got.length} note${got.length === 1 ? '' : 's'}${first ? `  ${first}…` : ''}`;
+  });
+}
+
+/** Every ticket meant to land on the helpdesk did, exactly once; the others not at all. */
+function helpdeskSurprises(samples: readonly Sample[], fakes: DemoFakes): string[] {
+  return samples.flatMap((s) => {
+    const got = fakes.helpdesk.notes.filter((n) => n.requestId === s.job.ticket_id).length;
+    const want = s.deadLettered ? 0 : 1;
+    return got === want ? [] : [`${s.job.ticket_id} has ${got} notes on the helpdesk, expected ${want}`];
+  });
 }
 
 /** The job that can never run: not JSON at all, straight onto the jobs exchange. */

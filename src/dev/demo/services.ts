@@ -70,6 +70,17 @@ export interface HistoryRow {
   readonly processing_time_ms: number | null;
   readonly result_summary: string | null;
   readonly error_message: string | null;
+  readonly result: {
+    readonly note?: string;
+    readonly synthesis?: { readonly kind: string; readonly fallback_reason?: string };
+    readonly writeback?: { readonly status: string; readonly note_id?: string };
+    readonly writeback_error?: string;
+    readonly context?: {
+      readonly ip_assets: readonly { readonly hostname: string }[];
+      readonly similar_tickets: readonly { readonly ticket_id: string }[];
+      readonly kb_articles: readonly unknown[];
+    };
+  } | null;
 }
 
 /**
@@ -87,7 +98,7 @@ export async function openHistoryReader(
       (
         await client.query<HistoryRow>(
           `select job_id::text, ticket_id, tenant_id, status, attempts, processing_time_ms,
-                  result_summary, error_message
+                  result_summary, error_message, result
              from enhancement_history where job_id = any($1::uuid[])`,
           [jobIds],
         )

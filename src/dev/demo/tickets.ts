@@ -1,142 +1,85 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, Simulate } from '../../domain/job';
+import type { Job } from '../../domain/job';
+import { DEMO_SPECS, knownMachines, sampleQueries } from './sample';
 
-/** The retries the demo's worker gets (enhancer's default, pinned so the expectations below hold). */
-export const DEMO_RETRY_MAX = 3;
-
-/** One sample ticket: the job as the enqueue command reads it, and what should become of it. */
+/** One demo ticket: the job as `enhancer enqueue --file` reads it, and what its context must hold. */
 export interface Sample {
   readonly job: Omit<Job, 'timestamp'>;
-  /** What the job is set up to do, in words. */
+  /** What the ticket is meant to show, in words. */
   readonly scenario: string;
-  readonly expect: { readonly status: 'completed' | 'failed'; readonly attempts: number };
+  readonly expect: {
+    readonly status: 'completed' | 'failed';
+    /** Machines (hostnames) the context must hold; none at all when `nothing`. */
+    readonly machines?: readonly string[];
+    /** At least one of these past tickets must be among the similar ones. */
+    readonly oneOf?: readonly string[];
+    /** The context must be empty: nothing in the data relates to the ticket. */
+    readonly nothing?: boolean;
+  };
   /** Whether it should end in the dead-letter queue. */
   readonly deadLettered: boolean;
 }
 
-type Def = [
-  ticket: string,
-  tenant: string,
-  priority: Job['priority'],
-  description: string,
-  simulate?: Simulate,
-];
-
-const defs: Def[] = [
-  [
-    'SD-4101',
-    'acme',
-    'high',
-    'VPN drops every 10 to 15 minutes since the GlobalProtect client update on Monday.',
-  ],
-  [
-    'SD-4102',
-    'acme',
-    'medium',
-    'Outlook keeps asking for my password after the MFA reset; webmail works fine.',
-  ],
-  [
-    'SD-4103',
-    'acme',
-    'low',
-    'Printer PRN-3F-02 on the 3rd floor reports a paper jam but there is no paper stuck.',
-  ],
-  [
-    'SD-4104',
-    'globex',
-    'critical',
-    'Order processing stalled: the ERP database server has been at 100% CPU since 08:40.',
-  ],
-  ['SD-4105', 'globex', 'high', 'Finance team gets 403 Forbidden on the SharePoint "Budget 2027" site.'],
-  [
-    'SD-4106',
-    'globex',
-    'medium',
-    'Onboarding for J. Alvarez starting Monday: laptop, AD account, e-mail and badge.',
-  ],
-  ['SD-4107', 'initech', 'low', 'Please assign an Adobe Acrobat Pro licence to the legal team (3 seats).'],
-  [
-    'SD-4108',
-    'initech',
-    'medium',
-    'Wi-Fi in meeting room B drops as soon as more than ten people connect.',
-    { fail_times: 1 },
-  ],
-  [
-    'SD-4109',
-    'initech',
-    'critical',
-    'Payroll export to the bank times out; salaries are due on Friday.',
-    { fail_times: 99 },
-  ],
-  [
-    'SD-4110',
-    'acme',
-    'high',
-    'Phone with the authenticator app was stolen; block and re-enrol MFA for user mkeller.',
-    { error: 'permanent', fail_times: 1 },
-  ],
-  [
-    'SD-4111',
-    'globex',
-    'medium',
-    'The monthly sales dashboard in the BI portal takes over two minutes to load.',
-    { sleep_ms: 1500 },
-  ],
-  [
-    'SD-4112',
-    'initech',
-    'low',
-    'E-mails with attachments over 10 MB bounce with "552 message size exceeds".',
-  ],
-];
-
-function outcome(sim: Simulate | undefined): Pick<Sample, 'scenario' | 'expect' | 'deadLettered'> {
-  const fails = sim?.fail_times ?? 0;
-  if (sim?.error === 'permanent' && fails > 0)
-    return {
-      scenario: 'permanent error: dead-lettered, no retry',
-      expect: { status: 'failed', attempts: 1 },
-      deadLettered: true,
-    };
-  if (fails > DEMO_RETRY_MAX)
-    return {
-      scenario: `fails every attempt: ${DEMO_RETRY_MAX} retries, then dead-lettered`,
-      expect: { status: 'failed', attempts: DEMO_RETRY_MAX + 1 },
-      deadLettered: true,
-    };
-  if (fails > 0)
-    return {
-      scenario: `fails ${fails === 1 ? 'once' : `${fails} times`}, then succeeds on a retry`,
-      expect: { status: 'completed', attempts: fails + 1 },
-      deadLettered: false,
-    };
-  if (sim?.sleep_ms)
-    return {
-      scenario: `slow: takes ${sim.sleep_ms} ms`,
-      expect: { status: 'completed', attempts: 1 },
-      deadLettered: false,
-    };
-  return {
-    scenario: 'succeeds first time',
-    expect: { status: 'completed', attempts: 1 },
-    deadLettered: false,
-  };
+function job(tenant: string, ticket: string, priority: Job['priority'], description: string) {
+  return { job_id: randomUUID(), ticket_id: ticket, tenant_id: tenant, priority, description };
 }
 
-/** A dozen ServiceDesk-like tickets from three tenants, each with a fresh job_id. */
-export function sampleTickets(): Sample[] {
-  return defs.map(([ticket_id, tenant_id, priority, description, simulate]) => ({
-    job: {
-      job_id: randomUUID(),
-      ticket_id,
-      tenant_id,
-      priority,
-      description,
-      ...(simulate ? { simulate } : {}),
+/**
+ * Tickets that hit each kind of context: a known fault on a known machine, a known fault alone, a
+ * machine named by hostname and by IPv6 address, and a request nothing in the data relates to.
+ * With `unknownRequest`, one more whose helpdesk request does not exist (the write-back's 404).
+ */
+export function sampleTickets(opts: { unknownRequest?: boolean } = {}): Sample[] {
+  const [acme, globex] = DEMO_SPECS as [(typeof DEMO_SPECS)[0], (typeof DEMO_SPECS)[0]];
+  const a = sampleQueries(acme);
+  const g = sampleQueries(globex);
+  const m = knownMachines(acme);
+  const out: Sample[] = [
+    {
+      job: job('acme', 'SD-5101', 'high', a.withAsset.description),
+      scenario: 'a known fault on a known machine',
+      expect: { status: 'completed', machines: [a.withAsset.asset!.hostname], oneOf: a.withAsset.related },
+      deadLettered: false,
     },
-    ...outcome(simulate),
-  }));
+    {
+      job: job('acme', 'SD-5102', 'medium', a.withoutAsset.description),
+      scenario: 'a known fault: similar tickets and articles',
+      expect: { status: 'completed', oneOf: a.withoutAsset.related },
+      deadLettered: false,
+    },
+    {
+      job: job(
+        'acme',
+        'SD-5103',
+        'critical',
+        `Cannot reach ${m.hostname} since 09:10\n\nThe app on ${m.v6Address} times out as well.`,
+      ),
+      scenario: 'machines named by hostname and by IPv6 address',
+      expect: { status: 'completed', machines: [m.hostname, m.v6Host] },
+      deadLettered: false,
+    },
+    {
+      job: job('globex', 'SD-5201', 'high', g.withAsset.description),
+      scenario: "another tenant's known fault on its machine",
+      expect: { status: 'completed', machines: [g.withAsset.asset!.hostname], oneOf: g.withAsset.related },
+      deadLettered: false,
+    },
+    {
+      job: job('globex', 'SD-5202', 'low', 'Please order an ergonomic chair for our new starter, Ms Okafor.'),
+      scenario: 'nothing relates: an honest note',
+      expect: { status: 'completed', nothing: true },
+      deadLettered: false,
+    },
+  ];
+  if (opts.unknownRequest) {
+    out.push({
+      job: job('globex', 'SD-404', 'medium', a.withoutAsset.description),
+      scenario: 'the helpdesk has no such request: dead-lettered, note kept',
+      expect: { status: 'failed', oneOf: a.withoutAsset.related },
+      deadLettered: true,
+    });
+  }
+  return out;
 }
 
 /** What a producer with a bug might send: the raw e-mail instead of a job. Never valid JSON. */

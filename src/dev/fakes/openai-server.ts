@@ -22,6 +22,8 @@ export interface FakeModel extends FakeServer {
   /** The default behaviour, and one-off behaviours for the next requests (taken first). */
   behaviour: ModelBehaviour;
   readonly next: ModelBehaviour[];
+  /** Writes the answer from the user message, when an `answer` behaviour gives no text. */
+  reply?: (user: string) => string;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface FakeModel extends FakeServer {
 export async function startFakeModel(behaviour: ModelBehaviour = { kind: 'answer' }): Promise<FakeModel> {
   const calls: ChatCall[] = [];
   const next: ModelBehaviour[] = [];
-  const state = { behaviour };
+  const state: { behaviour: ModelBehaviour; reply?: (user: string) => string } = { behaviour };
   const server = await listen((req, res) => {
     void (async () => {
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return sendJson(res, 404, {});
@@ -56,9 +58,11 @@ export async function startFakeModel(behaviour: ModelBehaviour = { kind: 'answer
         return res.end('<html>gateway says hi');
       }
       if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
+      const user = body.messages.at(-1)?.content ?? '';
       const text =
         b.text ??
-        `Summary for the technician: ${body.messages.at(-1)?.content.length ?? 0} characters of data read.`;
+        state.reply?.(user) ??
+        `Summary for the technician: ${user.length} characters of data read.`;
       sendJson(res, 200, {
         id: 'chatcmpl-fake',
         object: 'chat.completion',
@@ -79,6 +83,12 @@ export async function startFakeModel(behaviour: ModelBehaviour = { kind: 'answer
     },
     set behaviour(b: ModelBehaviour) {
       state.behaviour = b;
+    },
+    get reply() {
+      return state.reply;
+    },
+    set reply(fn: ((user: string) => string) | undefined) {
+      state.reply = fn;
     },
   };
 }
