@@ -23,6 +23,22 @@ export interface BenchOptions {
   readonly ingestConnections: number;
   /** Baseline and enhancer run alternately this many times; the report gives medians. */
   readonly rounds: number;
+  /** The context pipeline's run (issue 9/10): its sizes and load; skipped, or the only run. */
+  readonly context: {
+    readonly skip: boolean;
+    readonly only: boolean;
+    readonly tenants: number;
+    readonly tickets: number;
+    readonly articles: number;
+    readonly assets: number;
+    readonly recallQueries: number;
+    /** Jobs published before the worker starts. */
+    readonly jobs: number;
+    readonly rate: number;
+    readonly seconds: number;
+    /** The stand-in model's answer time; 0 skips that run. */
+    readonly llmLatencyMs: number;
+  };
   /** When set, the enhancer worker runs with --cpu-prof and writes its profile here. */
   readonly cpuProfDir: string | undefined;
   readonly amqpUrl: string;
@@ -45,6 +61,17 @@ export const usage = `npm run bench -- [options]
   --ingest-only          run only the ingest scenario
   --ingest-seconds S     ingest load duration (default 10)
   --ingest-connections C concurrent HTTP connections for the ingest load (default 50)
+  --skip-context         skip the context pipeline's run
+  --context-only         run only the context pipeline's run
+  --context-tenants N    tenants with a generated history (default 2)
+  --context-tickets N    past tickets per tenant (default 100000)
+  --context-articles N   knowledge-base articles per tenant (default 10000)
+  --context-assets N     machines and networks per tenant (default 10000)
+  --context-recall N     query tickets per tenant for recall@5 (default 200)
+  --context-jobs N       jobs published before the context worker starts (default 3000)
+  --context-rate R       paced load on the context worker, jobs per second (default 50)
+  --context-seconds S    paced load duration (default 20)
+  --llm-latency-ms MS    stand-in model answer time for the slow-model run; 0 skips it (default 500)
   --cpu-prof DIR         run the enhancer worker with node --cpu-prof, profile into DIR
   --amqp-url URL         default: AMQP_URL as enhancer reads it
   --database-url URL     default: DATABASE_URL as enhancer reads it (only its server is used)`;
@@ -68,6 +95,17 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       'ingest-seconds': { type: 'string', default: '10' },
       'ingest-connections': { type: 'string', default: '50' },
       rounds: { type: 'string', default: '3' },
+      'skip-context': { type: 'boolean', default: false },
+      'context-only': { type: 'boolean', default: false },
+      'context-tenants': { type: 'string', default: '2' },
+      'context-tickets': { type: 'string', default: '100000' },
+      'context-articles': { type: 'string', default: '10000' },
+      'context-assets': { type: 'string', default: '10000' },
+      'context-recall': { type: 'string', default: '200' },
+      'context-jobs': { type: 'string', default: '3000' },
+      'context-rate': { type: 'string', default: '50' },
+      'context-seconds': { type: 'string', default: '20' },
+      'llm-latency-ms': { type: 'string', default: '500' },
       'cpu-prof': { type: 'string' },
       'amqp-url': { type: 'string' },
       'database-url': { type: 'string' },
@@ -92,6 +130,19 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     ingestSeconds: int('ingest-seconds', values['ingest-seconds'], 1),
     ingestConnections: int('ingest-connections', values['ingest-connections'], 1),
     rounds: int('rounds', values.rounds, 1),
+    context: {
+      skip: values['skip-context'],
+      only: values['context-only'],
+      tenants: int('context-tenants', values['context-tenants'], 1),
+      tickets: int('context-tickets', values['context-tickets'], 10),
+      articles: int('context-articles', values['context-articles'], 1),
+      assets: int('context-assets', values['context-assets'], 1),
+      recallQueries: int('context-recall', values['context-recall'], 1),
+      jobs: int('context-jobs', values['context-jobs'], 2),
+      rate: int('context-rate', values['context-rate'], 1),
+      seconds: int('context-seconds', values['context-seconds'], 1),
+      llmLatencyMs: int('llm-latency-ms', values['llm-latency-ms'], 0),
+    },
     cpuProfDir: values['cpu-prof'],
     amqpUrl: values['amqp-url'] ?? config.amqpUrl,
     databaseUrl: values['database-url'] ?? config.databaseUrl,

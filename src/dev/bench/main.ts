@@ -14,6 +14,8 @@ import { medianResult } from './rounds';
 import { renderJson, renderTable } from './report';
 import { measureIngest } from './ingest';
 import { ingestJson, renderIngest } from './ingest-report';
+import { runContextBench } from './context/index';
+import { contextJson, renderContext } from './context/report';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -39,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     const enhancers: ConsumerResult[] = [];
     const quiet: ThroughputResult[] = [];
     const traced: ThroughputResult[] = [];
-    for (let round = 1; round <= (o.ingestOnly ? 0 : o.rounds); round++) {
+    const onlyOther = o.ingestOnly || o.context.only;
+    for (let round = 1; round <= (onlyOther ? 0 : o.rounds); round++) {
       const rid = `${id}r${round}`;
       if (!o.skipBaseline) {
         log(`round ${round}/${o.rounds}: baseline: preparing its database and queue`);
@@ -54,14 +57,18 @@ async function main(argv: string[]): Promise<number> {
         (variant === 'quiet' ? quiet : traced).push(await measureThroughput(c, o, log, abort.signal));
       }
     }
-    const ingest = o.skipIngest ? undefined : await measureIngest(o, id, cleanup, log, abort.signal);
+    const ingest =
+      o.skipIngest || o.context.only ? undefined : await measureIngest(o, id, cleanup, log, abort.signal);
+    const context =
+      o.context.skip || o.ingestOnly ? undefined : await runContextBench(o, id, cleanup, log, abort.signal);
+    const contextText = context ? `\n${renderContext(context, o.context.rate)}\n` : '';
     if (!enhancers.length) {
       log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
       const only = { bench: 'enhancer', at: new Date().toISOString(), node: process.version, busy: busyPct };
       process.stdout.write(
-        ingest
-          ? `\n${renderIngest(ingest)}\n\n${JSON.stringify({ ...only, ingest: ingestJson(ingest) })}\n`
-          : '',
+        (ingest ? `\n${renderIngest(ingest)}\n` : '') +
+          contextText +
+          `\n${JSON.stringify({ ...only, ...(ingest ? { ingest: ingestJson(ingest) } : {}), ...(context ? { context: contextJson(context) } : {}) })}\n`,
       );
       return 0;
     }
@@ -74,7 +81,8 @@ async function main(argv: string[]): Promise<number> {
       `\n${renderTable(o, busyPct, enhancer, baseline, ratios)}\n` +
         (overhead ? `\n${renderOverhead(overhead)}\n` : '') +
         (ingest ? `\n${renderIngest(ingest)}\n` : '') +
-        `\n${renderJson(o, busyPct, enhancer, baseline, ratios, overhead, ingest && ingestJson(ingest))}\n`,
+        contextText +
+        `\n${renderJson(o, busyPct, enhancer, baseline, ratios, overhead, ingest && ingestJson(ingest), context && contextJson(context))}\n`,
     );
     return 0;
   } catch (err) {

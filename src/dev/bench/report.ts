@@ -131,6 +131,7 @@ export function renderJson(
   roundRatios: readonly number[],
   overhead?: readonly OverheadRow[],
   ingest?: Record<string, unknown>,
+  context?: Record<string, unknown>,
 ): string {
   const ratio = baseline ? enhancer.throughputJps / baseline.throughputJps : null;
   return JSON.stringify({
@@ -152,6 +153,7 @@ export function renderJson(
     },
     observability_overhead: overhead ? overheadJson(overhead) : null,
     ingest: ingest ?? null,
+    context: context ?? null,
     targets: {
       throughput_ratio: {
         min: targets.throughputRatio,
