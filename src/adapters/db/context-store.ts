@@ -7,14 +7,7 @@ import type {
   SimilarTicket,
   TicketQuery,
 } from '../../pipeline/context/types';
-import {
-  assetsStatement,
-  fuzzyTicketsStatement,
-  kbArticlesStatement,
-  rareQueryStatement,
-  similarTicketsStatement,
-} from './sql/context-queries';
-import type { Corpus } from './sql/search-lexemes';
+import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries';
 import type { Statement } from './sql/history-ops';
 import { tenantQuery } from './tenant-query';
 
@@ -37,27 +30,14 @@ interface ArticleRow {
 type AssetRow = Omit<AssetMatch, 'matched_by'> & { matched_by: string };
 
 /**
- * The context port on Postgres. Each round trip is one simple-protocol query holding the
- * row-level-security set-up, a statement_timeout and the statement (one implicit transaction); a search
- * takes two, sometimes three (see sql/context-queries.ts). It has its own pool, so searches never hold
- * up the history writes that acks wait for.
+ * The context port on Postgres: each step is one round trip (tenant-query.ts), on a pool of its own,
+ * so searches never hold up the history writes that acks wait for.
  */
 export class PgContextStore implements ContextStore {
   constructor(private readonly knex: Knex) {}
 
   async similarTickets(q: TicketQuery, limit: number, opts: ReadOptions): Promise<SimilarTicket[]> {
-    const rareQuery = await this.rareQuery(q, 'tickets', opts);
-    let rows: TicketRow[] = [];
-    if (rareQuery !== null) {
-      rows = await this.read<TicketRow>(
-        q.tenantId,
-        similarTicketsStatement({ ...q, rareQuery, limit }),
-        opts,
-      );
-    }
-    if (rows.length === 0 && q.subject !== '') {
-      rows = await this.read<TicketRow>(q.tenantId, fuzzyTicketsStatement({ ...q, limit }), opts);
-    }
+    const rows = await this.read<TicketRow>(q.tenantId, similarTicketsStatement({ ...q, limit }), opts);
     return rows.map((r) => ({
       ticket_id: r.ticket_id,
       subject: r.subject,
@@ -69,13 +49,7 @@ export class PgContextStore implements ContextStore {
   }
 
   async kbArticles(q: TicketQuery, limit: number, opts: ReadOptions): Promise<KbArticle[]> {
-    const rareQuery = await this.rareQuery(q, 'kb', opts);
-    if (rareQuery === null) return [];
-    const rows = await this.read<ArticleRow>(
-      q.tenantId,
-      kbArticlesStatement({ ...q, rareQuery, limit }),
-      opts,
-    );
+    const rows = await this.read<ArticleRow>(q.tenantId, kbArticlesStatement({ ...q, limit }), opts);
     return rows.map((r) => ({
       article_id: r.article_id,
       title: r.title,
@@ -106,15 +80,6 @@ export class PgContextStore implements ContextStore {
       out.push({ ...r, matched_by: r.matched_by === 'hostname' ? 'hostname' : 'address' });
     }
     return out;
-  }
-
-  private async rareQuery(q: TicketQuery, corpus: Corpus, opts: ReadOptions): Promise<string | null> {
-    const [row] = await this.read<{ rare_q: string | null }>(
-      q.tenantId,
-      rareQueryStatement(corpus, q.text),
-      opts,
-    );
-    return row?.rare_q ?? null;
   }
 
   private read<R>(tenantId: string, s: Statement, opts: ReadOptions): Promise<R[]> {

@@ -1,130 +1,72 @@
 /**
- * The context steps' reads, one stateless statement builder each. They run under row-level security
- * (see context-store.ts), so no statement names the tenant: Postgres shows them only its rows.
- *
- * Full-text search costs what the ticket's rarest words cost, not what its common ones do: the ticket's
- * lexemes are looked up in the per-tenant counts (search_lexemes) and the rarest become the candidate
- * query, so a GIN search returns a few rows however common "printer" is; a word in more than
- * RARE_SHARE of the corpus finds nothing by itself (matching only on "new" is not similarity). Candidates are ranked with
- * ts_rank_cd twice, against the rare lexemes (weighted double: rarity stands in for the IDF Postgres's
- * ranking lacks) and against all of the ticket's words (websearch_to_tsquery of their OR); subject
- * similarity (pg_trgm) adds to the best of them, and finds candidates by itself when full text finds
- * none. Candidates come from the SECURITY DEFINER functions of the context migration (RLS keeps
- * Postgres from searching these indexes itself); every row is read back through RLS.
+ * The context steps' reads, one stateless statement builder each, one round trip each. They run
+ * under row-level security (see tenant-query.ts), so no statement names the tenant: Postgres shows
+ * them only its rows. Candidates come from the search functions of the context migration (see
+ * migrations/context-search-functions.ts: how rarity finds them cheaply, and why functions at all);
+ * here they are joined back to their rows through RLS, kept only when related, and scored.
  */
 import type { Statement } from './history-ops';
-import type { Corpus } from './search-lexemes';
 
-/** Rows holding the rarest lexemes that a search considers, at most (summed document counts). */
-export const CANDIDATE_BUDGET = 300;
-/**
- * A lexeme found in more than this share of the corpus says little about a ticket ("new", "app") and
- * finds no candidates; in a small corpus, any lexeme in at most MIN_RARE_NDOC documents still does.
- */
-const RARE_SHARE = 0.05;
-const MIN_RARE_NDOC = 3;
-/** Rare lexemes in the candidate query, at most. */
-export const MAX_RARE_TERMS = 12;
-/** Full-text candidates re-ranked with subject similarity. */
-const RERANKED = 50;
-/**
- * Whether a candidate (alias `alias`, ticket lexemes in `q.lexemes`) is related to the ticket, not
- * just holding one of its words: it shares two or more of the ticket's lexemes, or one that looks like
- * an identifier (an error code, a version, a host: four characters or more with a digit), which says
- * enough alone. One shared ordinary word ("new") is a coincidence.
- */
-const RELATED = (alias: string) => `(select count(*) >= 2 or bool_or(length(x) >= 4 and x ~ '[0-9]')
-          from (select unnest(tsvector_to_array(${alias}.tsv)) intersect select unnest(q.lexemes)) shared(x))`;
+/** Candidates a search function returns for re-ranking. */
+const CANDIDATES = 50;
 /** How much subject similarity (0–1) adds to the full-text rank. */
 const SUBJECT_WEIGHT = 0.5;
 
-/** A tsquery literal from lexemes as stored, quoted so none is read as an operator. */
-const quotedLexeme = `chr(39) || replace(replace(lexeme, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39)) || chr(39)`;
-
 /**
- * The tsquery of the ticket's rarest lexemes in `corpus` (quoted, OR-ed; null when none is known):
- * taken in ascending document count while the counts add up to at most CANDIDATE_BUDGET rows, the
- * rarest always. Fetched in a round trip of its own and passed on as a literal, because Postgres plans
- * a GIN search only for a constant query: a computed one makes it scan the whole table.
+ * Whether a full-text candidate (alias `alias`, ticket lexemes in `q.lexemes`) is related to the
+ * ticket, not just holding one of its words: it shares two or more of the ticket's lexemes, or one that
+ * looks like an identifier (an error code, a version, a host: four characters or more with a digit),
+ * which says enough alone. One shared ordinary word ("new") is a coincidence.
  */
-export function rareQueryStatement(corpus: Corpus, text: string): Statement {
-  return {
-    sql: `select string_agg(quoted, ' | ') as rare_q from (
-        select ${quotedLexeme} as quoted, ndoc, sum(ndoc) over (order by ndoc, lexeme) as upto
-        from search_lexemes l
-        where l.corpus = ? and l.lexeme = any (tsvector_to_array(to_tsvector('english', ?)))
-          and l.ndoc <= greatest(${MIN_RARE_NDOC},
-                (select ${RARE_SHARE} * c.ndocs from search_corpora c where c.corpus = l.corpus))
-        order by ndoc, lexeme
-        limit ${MAX_RARE_TERMS}
-      ) rare
-      where upto <= ${CANDIDATE_BUDGET} or upto = ndoc`,
-    bindings: [corpus, text],
-  };
-}
+const RELATED = (alias: string) => `(select count(*) >= 2 or bool_or(length(x) >= 4 and x ~ '[0-9]')
+          from (select unnest(tsvector_to_array(${alias}.tsv)) intersect select unnest(q.lexemes)) shared(x))`;
 
 export interface TicketSearch {
-  /** From rareQueryStatement. */
-  readonly rareQuery: string;
-  /** The ticket's plain text (its lexemes decide what counts as related). */
+  /** The ticket's plain text, cut to what a search reads. */
   readonly text: string;
+  /** `websearch_to_tsquery` input: the ticket's words, OR-ed. */
   readonly anyWords: string;
+  /** The ticket's first line. */
   readonly subject: string;
   readonly ticketId: string;
   readonly limit: number;
 }
 
-/**
- * Resolved tickets holding a rare lexeme of the ticket (context_ticket_candidates ranks them: see the
- * migration), the best RERANKED re-ranked with subject similarity added, rows read through RLS.
- */
+/** Resolved tickets related to the ticket, best first (full text, or subject similarity alone). */
 export function similarTicketsStatement(s: TicketSearch): Statement {
   return {
     sql: `select ticket_id, subject, resolution, category, resolved_at, score from (
         select t.ticket_id, t.subject, left(t.resolution, 600) as resolution, t.category, t.resolved_at,
-          round((c.rank + ${SUBJECT_WEIGHT} * similarity(t.subject, ?))::numeric, 3)::float8 as score,
-          ${RELATED('t')} as related
-        from context_ticket_candidates(?::tsquery, websearch_to_tsquery('english', ?), ?, ${RERANKED}) c
+          round((case when c.fuzzy then c.rank else c.rank + ${SUBJECT_WEIGHT} * similarity(t.subject, ?) end)::numeric, 3)::float8
+            as score,
+          c.fuzzy or ${RELATED('t')} as related
+        from context_ticket_candidates(?, websearch_to_tsquery('english', ?), ?, ?, ${CANDIDATES}) c
         join tickets t on t.id = c.id,
         (select tsvector_to_array(to_tsvector('english', ?)) as lexemes) q
       ) ranked
       where score > 0 and related
       order by score desc, ticket_id
       limit ?`,
-    bindings: [s.subject, s.rareQuery, s.anyWords, s.ticketId, s.text, s.limit],
-  };
-}
-
-/**
- * The fallback when full text finds nothing (a typo, no distinctive word): resolved tickets whose
- * subject is within trigram distance of the ticket's first line, through the pg_trgm index.
- */
-export function fuzzyTicketsStatement(s: Omit<TicketSearch, 'rareQuery' | 'anyWords'>): Statement {
-  return {
-    sql: `select t.ticket_id, t.subject, left(t.resolution, 600) as resolution, t.category, t.resolved_at,
-        round((${SUBJECT_WEIGHT} * c.sim)::numeric, 3)::float8 as score
-      from context_fuzzy_tickets(?, ?, ?) c join tickets t on t.id = c.id
-      order by score desc, t.ticket_id`,
-    bindings: [s.subject, s.ticketId, s.limit],
+    bindings: [s.subject, s.text, s.anyWords, s.subject, s.ticketId, s.text, s.limit],
   };
 }
 
 export interface ArticleSearch {
-  readonly rareQuery: string;
   readonly text: string;
   readonly anyWords: string;
   readonly limit: number;
 }
 
+/** Related articles, best first, each with an excerpt marking the rare words that found it. */
 export function kbArticlesStatement(s: ArticleSearch): Statement {
   return {
     sql: `select article_id, title, url, excerpt, score from (
         select a.article_id, a.title, a.url,
-          ts_headline('english', left(a.body, 20000), ?::tsquery,
+          ts_headline('english', left(a.body, 20000), c.rare,
             'MaxWords=40, MinWords=12, MaxFragments=2, FragmentDelimiter=" … ", StartSel=**, StopSel=**') as excerpt,
           round(c.rank::numeric, 3)::float8 as score,
           ${RELATED('a')} as related
-        from context_kb_candidates(?::tsquery, websearch_to_tsquery('english', ?), ${RERANKED}) c
+        from context_kb_candidates(?, websearch_to_tsquery('english', ?), ${CANDIDATES}) c
         join kb_articles a on a.id = c.id,
         (select tsvector_to_array(to_tsvector('english', ?)) as lexemes) q
         where c.rank > 0
@@ -132,7 +74,7 @@ export function kbArticlesStatement(s: ArticleSearch): Statement {
       where related
       order by score desc, article_id
       limit ?`,
-    bindings: [s.rareQuery, s.rareQuery, s.anyWords, s.text, s.limit],
+    bindings: [s.text, s.anyWords, s.text, s.limit],
   };
 }
 
