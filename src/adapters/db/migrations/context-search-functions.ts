@@ -17,12 +17,12 @@
  */
 
 /** Candidates ranked by the rare lexemes alone, before the dearer rank against all the ticket's words. */
-const PRESELECT = 60;
+const PRESELECT = 30;
 /** Rows a search reads at most: bounds the one case the rare query cannot, a ticket of common words. */
 const MAX_MATCHES = 1_500;
 /** Rare lexemes in the candidate query, at most, and the documents they may find together. */
 const MAX_RARE_TERMS = 12;
-const CANDIDATE_BUDGET = 300;
+const CANDIDATE_BUDGET = 100;
 /**
  * A lexeme in more than this share of the corpus says little about a ticket ("new", "app") and finds
  * nothing by itself; in a small corpus, one in at most MIN_RARE_NDOC documents still does.
@@ -43,19 +43,24 @@ export const SEARCH_FUNCTIONS = [
   // The rarest of `doc`'s lexemes in the tenant's `corpus`, taken in ascending document count while
   // the counts add up to at most CANDIDATE_BUDGET (the rarest always), as a quoted OR query.
   `create or replace function context_rare_query(corpus text, doc text) returns tsquery
-    language sql stable security definer set search_path = pg_catalog, public, pg_temp as $fn$
-      select string_agg(quoted, ' | ')::tsquery from (
+    language plpgsql stable security definer set search_path = pg_catalog, public, pg_temp as $fn$
+    declare
+      q tsquery;
+    begin
+      -- PL/pgSQL keeps this plan for the session; a SQL function would plan it again at every call.
+      select string_agg(quoted, ' | ')::tsquery into q from (
         select ${QUOTED} as quoted, l.ndoc, sum(l.ndoc) over (order by l.ndoc, l.lexeme) as upto
         from public.search_lexemes l
-        where l.tenant_id = ${TENANT} and l.corpus = $1
-          and l.lexeme = any (tsvector_to_array(to_tsvector('english', $2)))
+        where l.tenant_id = ${TENANT} and l.corpus = context_rare_query.corpus
+          and l.lexeme = any (tsvector_to_array(to_tsvector('english', doc)))
           and l.ndoc <= greatest(${MIN_RARE_NDOC}, (select ${RARE_SHARE} * c.ndocs from public.search_corpora c
-                                                    where c.tenant_id = ${TENANT} and c.corpus = $1))
+                                   where c.tenant_id = ${TENANT} and c.corpus = context_rare_query.corpus))
         order by l.ndoc, l.lexeme
         limit ${MAX_RARE_TERMS}
       ) rare
-      where upto <= ${CANDIDATE_BUDGET} or upto = ndoc
-    $fn$`,
+      where upto <= ${CANDIDATE_BUDGET} or upto = ndoc;
+      return q;
+    end $fn$`,
   // fuzzy: found by subject similarity alone (rank is the weighted similarity).
   `create or replace function context_ticket_candidates(doc text, words tsquery, subject text, exclude text, lim integer)
     returns table (id bigint, rank real, fuzzy boolean) language plpgsql ${DEFINER}
