@@ -327,6 +327,88 @@ describe('values helm refuses: shapes of the first-install, extension and monito
   });
 });
 
+/** The context pipeline's settings and the LLM key: wrong shapes refused by the schema. */
+describe('values helm refuses: the context pipeline and the LLM', () => {
+  const LONG_MODEL = 'm'.repeat(201);
+  const REJECTED: [string, Overrides, RegExp][] = [
+    ['an unknown pipeline', { 'config.ENHANCER_PIPELINE': 'llm' }, /config\/ENHANCER_PIPELINE/],
+    [
+      'the LLM key in the ConfigMap',
+      { 'config.LLM_API_KEY': 'sk-123' },
+      /invalid propertyName 'LLM_API_KEY'/,
+    ],
+    [
+      'the key file path in the ConfigMap (llm.apiKey sets it)',
+      { 'config.LLM_API_KEY_FILE': '/x' },
+      /invalid propertyName 'LLM_API_KEY_FILE'/,
+    ],
+    [
+      'the key file path in extraEnv',
+      { extraEnv: [{ name: 'LLM_API_KEY_FILE', value: '/x' }] },
+      /extraEnv\/0\/name/,
+    ],
+    [
+      'an LLM URL with credentials',
+      { 'config.LLM_BASE_URL': 'https://user:sk-123@api.openai.com/v1' },
+      /config\/LLM_BASE_URL/,
+    ],
+    ['an LLM URL without a scheme', { 'config.LLM_BASE_URL': 'api.openai.com/v1' }, /config\/LLM_BASE_URL/],
+    ['a model name of 201 characters', { 'config.LLM_MODEL': LONG_MODEL }, /config\/LLM_MODEL/],
+    ['a temperature above 2', { 'config.LLM_TEMPERATURE': 3 }, /config\/LLM_TEMPERATURE/],
+    ['a temperature string above 2', { 'config.LLM_TEMPERATURE': '2.5' }, /config\/LLM_TEMPERATURE/],
+    ['a model timeout below 100 ms', { 'config.LLM_TIMEOUT_MS': 50 }, /config\/LLM_TIMEOUT_MS/],
+    ['fewer than 16 tokens', { 'config.LLM_MAX_TOKENS': 8 }, /config\/LLM_MAX_TOKENS/],
+    [
+      'a step timeout that is a word',
+      { 'config.CONTEXT_STEP_TIMEOUT_MS': 'fast' },
+      /CONTEXT_STEP_TIMEOUT_MS/,
+    ],
+    ['more than 50 similar tickets', { 'config.CONTEXT_SIMILAR_LIMIT': 51 }, /CONTEXT_SIMILAR_LIMIT/],
+    ['a negative knowledge-base limit', { 'config.CONTEXT_KB_LIMIT': -1 }, /CONTEXT_KB_LIMIT/],
+    ['more than 100 assets', { 'config.CONTEXT_ASSET_LIMIT': 101 }, /CONTEXT_ASSET_LIMIT/],
+    ['a context pool of 0', { 'config.CONTEXT_POOL_MAX': 0 }, /config\/CONTEXT_POOL_MAX/],
+    ['notes under 200 characters', { 'config.NOTE_MAX_CHARS': 100 }, /config\/NOTE_MAX_CHARS/],
+    [
+      'a helpdesk timeout above two minutes',
+      { 'config.SERVICEDESK_TIMEOUT_MS': 200000 },
+      /config\/SERVICEDESK_TIMEOUT_MS/,
+    ],
+    [
+      'an API key Secret in capitals',
+      { 'llm.apiKey.existingSecret': 'OpenAI' },
+      /llm\/apiKey\/existingSecret/,
+    ],
+    ['an API key key with a slash', { 'llm.apiKey.key': 'a/b' }, /llm\/apiKey\/key/],
+    [
+      'a misspelt llm key',
+      { 'llm.apikey': { existingSecret: 'x' } },
+      /'\/llm': additional properties 'apikey'/,
+    ],
+  ];
+
+  it.each(REJECTED)('%s', async (_name, values, message) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toMatch(message);
+    expect(res.code).not.toBe(0);
+  });
+
+  it.each<[string, Overrides]>([
+    ['numbers for the context settings', { 'config.CONTEXT_POOL_MAX': 2, 'config.LLM_TEMPERATURE': 1.5 }],
+    ['temperature strings 0 and 2.0', { 'config.LLM_TEMPERATURE': '2.0' }],
+    [
+      'an in-cluster model server over http with a port',
+      {
+        'config.LLM_BASE_URL': 'http://vllm.llm.svc:8000/v1',
+        'config.LLM_MODEL': 'Qwen/Qwen2.5-7B-Instruct',
+      },
+    ],
+  ])('accepts %s', async (_name, values) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+});
+
 /** values.yaml read with its comments, and values.schema.json. */
 const valuesDoc = parseDocument(readFileSync(path.join(CHART, 'values.yaml'), 'utf8'));
 interface Schema {

@@ -240,11 +240,24 @@ Deployment (always rendered).
 {{- $missing = append $missing "keda.rabbitmq.credentials.existingSecret: keda.rabbitmq.host has no credentials; name the Secret with the management user (keys keda.rabbitmq.credentials.usernameKey and passwordKey)" }}
 {{- end }}
 {{- end }}
+{{- if and .Values.config.LLM_BASE_URL (not .Values.config.LLM_MODEL) }}
+{{- $missing = append $missing "config.LLM_MODEL: config.LLM_BASE_URL is set, so the workers need the name of the model its server knows (e.g. gpt-4o-mini on OpenAI, llama3.1:8b on Ollama); without it every worker refuses to start" }}
+{{- end }}
 {{- if $missing }}
 {{- fail (printf "\n\nenhancer cannot be installed yet; set:\n  - %s\n\nSee docs/deployment.md (First install)." (join "\n  - " $missing)) }}
 {{- end }}
 {{- if and .Values.secrets.amqp.fromParts (hasKey $refs.amqp "inline") }}
 {{- fail "secrets.amqp.fromParts reads username, password, host and port from an existing Secret: set secrets.amqp.existingSecret (e.g. the RabbitMQ operator's <cluster>-default-user) or secrets.existingSecret" }}
+{{- end }}
+{{- if and .Values.llm.apiKey.existingSecret (not .Values.config.LLM_BASE_URL) }}
+{{- fail "llm.apiKey.existingSecret is set but config.LLM_BASE_URL is not, so the workers would never use the key: set config.LLM_BASE_URL (and config.LLM_MODEL), or leave llm.apiKey.existingSecret empty" }}
+{{- end }}
+{{- if .Values.llm.apiKey.existingSecret }}
+{{- range .Values.extraEnv }}
+{{- if eq .name "LLM_API_KEY" }}
+{{- fail "extraEnv sets LLM_API_KEY and llm.apiKey.existingSecret mounts a key file: the workers refuse both at once; keep one (llm.apiKey keeps the key out of the environment)" }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- if and .Values.rbac.create (eq (include "enhancer.serviceAccountName" .) "default") }}
 {{- fail "rbac.create would bind the worker's Role to the namespace's default ServiceAccount, which every pod without its own uses: set serviceAccount.create=true, or serviceAccount.name to a ServiceAccount of its own, or rbac.create=false" }}
@@ -299,6 +312,38 @@ Deployment (always rendered).
   mountPath: /tmp
 {{- with .Values.extraVolumeMounts }}
 {{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Where the worker finds the LLM API key: llm.apiKey's Secret, mounted as a directory (no subPath). */}}
+{{- define "enhancer.llmKeyFile" -}}
+/etc/enhancer/llm/api-key
+{{- end }}
+
+{{/* LLM_API_KEY_FILE when llm.apiKey names a Secret; the key itself is never in the environment. */}}
+{{- define "enhancer.llmKeyEnv" -}}
+{{- if .Values.llm.apiKey.existingSecret }}
+- name: LLM_API_KEY_FILE
+  value: {{ include "enhancer.llmKeyFile" . | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The worker's own volumes and mounts, beside /tmp and extraVolumes: the LLM key. */}}
+{{- define "enhancer.workerVolumes" -}}
+{{- with .Values.llm.apiKey.existingSecret }}
+- name: llm-api-key
+  secret:
+    secretName: {{ . }}
+    items:
+      - key: {{ $.Values.llm.apiKey.key }}
+        path: {{ include "enhancer.llmKeyFile" $ | base }}
+{{- end }}
+{{- end }}
+{{- define "enhancer.workerMounts" -}}
+{{- if .Values.llm.apiKey.existingSecret }}
+- name: llm-api-key
+  mountPath: {{ include "enhancer.llmKeyFile" . | dir }}
+  readOnly: true
 {{- end }}
 {{- end }}
 
