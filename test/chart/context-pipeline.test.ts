@@ -4,9 +4,10 @@
  * combinations the workers would refuse at start stop the render instead, with what to set.
  */
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IConfigMap, IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
+import type { IConfigMap, IContainer, IEnvVar, IPodSpec, ISecret } from 'kubernetes-models/v1';
 import { loadConfig } from '../../src/config/load';
 import { configSchema } from '../../src/config/schema';
+import { parseTenants } from '../../src/tenants/tenants';
 import {
   find,
   helmBinary,
@@ -177,7 +178,7 @@ describe('the LLM API key', () => {
     const all = await renderChart({
       ...OPENAI,
       'ingest.enabled': true,
-      'ingest.tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
+      'tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
     });
     const ingest = as<IDeployment>(find(all, 'Deployment', '-ingest')).spec!.template.spec!;
     const job = find(all, 'Job').spec.template.spec as IPodSpec;
@@ -219,5 +220,125 @@ describe('combinations the workers would refuse stop the render, saying what to 
     });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
+  });
+});
+
+describe('tenants and the write-back', () => {
+  const TOKENS_VOLUME = { name: 'servicedesk-tokens', secret: { secretName: 'servicedesk-tokens' } };
+  const TOKENS_MOUNT = { name: 'servicedesk-tokens', mountPath: '/etc/enhancer/servicedesk', readOnly: true };
+  const TENANTS = {
+    acme: {
+      secret: 'acme-webhook-secret-0123456789',
+      servicedesk: {
+        url: 'https://sdp.acme.example',
+        auth: 'authtoken',
+        token_file: '/etc/enhancer/servicedesk/acme',
+      },
+    },
+    // Write-backs only: no webhook secret.
+    globex: {
+      servicedesk: { url: 'https://globex.sdpondemand.example/app', auth: 'zoho-oauthtoken', token: 't0ken' },
+    },
+  };
+  const WRITE_BACK: Overrides = {
+    'tenants.inline': TENANTS,
+    'worker.extraVolumes': [TOKENS_VOLUME],
+    'worker.extraVolumeMounts': [TOKENS_MOUNT],
+  };
+
+  it('mounts tenants.json into the workers without ingest, as TENANTS_FILE, which the app parses', async () => {
+    const objects = await renderChart(WRITE_BACK);
+    for (const obj of objects) validateObject(obj);
+    expect(objects.map((o) => o.metadata.name)).not.toContain('rel-enhancer-ingest');
+    const env = envOf(containerOf(objects).env);
+    expect(env.TENANTS_FILE).toBe('/etc/enhancer/tenants/tenants.json');
+    expect(loadConfig(workerEnv(objects)).ingest.tenantsFile).toBe('/etc/enhancer/tenants/tenants.json');
+    expect(podOf(objects).volumes).toContainEqual({
+      name: 'tenants',
+      secret: { secretName: 'rel-enhancer-tenants', items: [{ key: 'tenants.json', path: 'tenants.json' }] },
+    });
+    // A directory, never a subPath: the worker watches it for the kubelet's `..data` swap.
+    expect(containerOf(objects).volumeMounts).toContainEqual({
+      name: 'tenants',
+      mountPath: '/etc/enhancer/tenants',
+      readOnly: true,
+    });
+    const table = parseTenants(as<ISecret>(find(objects, 'Secret', '-tenants')).stringData!['tenants.json']!);
+    expect(table.get('acme')!.servicedesk).toEqual({
+      url: 'https://sdp.acme.example',
+      auth: 'authtoken',
+      token: { file: '/etc/enhancer/servicedesk/acme' },
+    });
+    expect(table.get('globex')).toMatchObject({ secrets: [], servicedesk: { token: { value: 't0ken' } } });
+  });
+
+  it('mounts worker.extraVolumes into the workers only: not the migration hook, nor ingest', async () => {
+    const objects = await renderChart({ ...WRITE_BACK, 'ingest.enabled': true });
+    expect(podOf(objects).volumes).toContainEqual(TOKENS_VOLUME);
+    expect(containerOf(objects).volumeMounts).toContainEqual(TOKENS_MOUNT);
+    const ingest = as<IDeployment>(find(objects, 'Deployment', '-ingest')).spec!.template.spec!;
+    const job = find(objects, 'Job').spec.template.spec as IPodSpec;
+    for (const pod of [ingest, job]) {
+      expect(pod.volumes!.map((v) => v.name)).not.toContain('servicedesk-tokens');
+      expect(pod.containers[0]!.volumeMounts!.map((m) => m.name)).not.toContain('servicedesk-tokens');
+    }
+  });
+
+  it('refuses a token_file on no volume the workers mount, naming the tenant', async () => {
+    const message = await refusal({ 'tenants.inline': TENANTS });
+    expect(message).toContain(
+      'tenants.inline.acme.servicedesk.token_file (/etc/enhancer/servicedesk/acme) is on no volume the workers mount',
+    );
+    expect(message).toContain('worker.extraVolumes and worker.extraVolumeMounts');
+    // A directory whose name merely starts the same is another directory.
+    const sibling = await refusal({
+      ...WRITE_BACK,
+      'worker.extraVolumeMounts': [{ ...TOKENS_MOUNT, mountPath: '/etc/enhancer/service' }],
+    });
+    expect(sibling).toContain('tenants.inline.acme.servicedesk.token_file');
+  });
+
+  it.each<[string, Overrides]>([
+    [
+      'on a worker mount with a trailing slash',
+      { 'worker.extraVolumeMounts': [{ ...TOKENS_MOUNT, mountPath: '/etc/enhancer/servicedesk/' }] },
+    ],
+    [
+      'on a mount every pod gets (extraVolumeMounts)',
+      {
+        'worker.extraVolumes': [],
+        'worker.extraVolumeMounts': [],
+        extraVolumes: [TOKENS_VOLUME],
+        extraVolumeMounts: [TOKENS_MOUNT],
+      },
+    ],
+    [
+      'mounted as the file itself (subPath)',
+      {
+        'worker.extraVolumeMounts': [
+          { name: 'servicedesk-tokens', mountPath: '/etc/enhancer/servicedesk/acme', subPath: 'acme' },
+        ],
+      },
+    ],
+  ])('accepts a token_file %s', async (_name, values) => {
+    const res = await templateChart({ ...WRITE_BACK, ...values });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it('cannot check tenants from an existing Secret, and mounts it into the workers as it is', async () => {
+    const objects = await renderChart({ 'tenants.existingSecret': 'helpdesk-tenants' });
+    expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).not.toContain(
+      'rel-enhancer-tenants',
+    );
+    expect(podOf(objects).volumes!.find((v) => v.name === 'tenants')!.secret!.secretName).toBe(
+      'helpdesk-tenants',
+    );
+  });
+
+  it('refuses tenants beside the older ingest.tenants', async () => {
+    expect(await refusal({ 'tenants.existingSecret': 'a', 'ingest.tenants.existingSecret': 'b' })).toContain(
+      'tenants and ingest.tenants are both set: ingest.tenants is the older name of tenants',
+    );
   });
 });

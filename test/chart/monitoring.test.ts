@@ -32,7 +32,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const DASHBOARD_FILE = path.join(ROOT, 'charts/enhancer/dashboards/enhancer.json');
 const INGEST: Overrides = {
   'ingest.enabled': true,
-  'ingest.tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
+  'tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
 };
 const ALL_ON: Overrides = { ...INGEST, 'prometheusRule.enabled': true, 'grafanaDashboard.enabled': true };
 

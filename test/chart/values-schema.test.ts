@@ -112,7 +112,7 @@ describe('values helm accepts', () => {
 const TENANT_SECRET = 'acme-webhook-secret-0123456789';
 const INGEST: Overrides = {
   'ingest.enabled': true,
-  'ingest.tenants.inline': { acme: { secret: TENANT_SECRET } },
+  'tenants.inline': { acme: { secret: TENANT_SECRET } },
 };
 
 describe('values helm refuses for ingest', () => {
@@ -120,23 +120,23 @@ describe('values helm refuses for ingest', () => {
     [
       'ingest without tenants',
       { 'ingest.enabled': true },
-      /ingest.enabled needs tenants: set ingest.tenants.existingSecret .* or ingest.tenants.inline/,
+      /ingest.enabled needs tenants: set tenants.existingSecret .* or tenants.inline/,
     ],
     [
       'both kinds of tenants',
-      { ...INGEST, 'ingest.tenants.existingSecret': 'webhook-tenants' },
-      /either existingSecret or inline, not both/,
+      { ...INGEST, 'tenants.existingSecret': 'webhook-tenants' },
+      /tenants: give either existingSecret or inline, not both/,
     ],
     ['negative replicas', { ...INGEST, 'ingest.replicas': -1 }, /ingest\/replicas.*minimum/],
     [
       'a short tenant secret',
-      { ...INGEST, 'ingest.tenants.inline': { acme: { secret: 'x' } } },
+      { ...INGEST, 'tenants.inline': { acme: { secret: 'x' } } },
       /inline\/acme\/secret': minLength/,
     ],
     [
-      'a tenant with neither secret nor secrets',
-      { ...INGEST, 'ingest.tenants.inline': { acme: { require_timestamp: true } } },
-      /inline\/acme': 'oneOf' failed/,
+      'a tenant with neither a webhook secret nor a servicedesk',
+      { ...INGEST, 'tenants.inline': { acme: { require_timestamp: true } } },
+      /inline\/acme': 'anyOf' failed/,
     ],
     [
       "a queue prefix of ingest's own",
@@ -203,7 +203,7 @@ describe('values helm accepts for ingest', () => {
       'a rotation and a required timestamp',
       {
         ...INGEST,
-        'ingest.tenants.inline': {
+        'tenants.inline': {
           acme: { secrets: [TENANT_SECRET, `${TENANT_SECRET}-old`], require_timestamp: true },
         },
       },
@@ -406,6 +406,51 @@ describe('values helm refuses: the context pipeline and the LLM', () => {
     const res = await templateChart(values);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
+  });
+});
+
+/** Tenants with a ServiceDesk Plus, and the worker's own volumes: wrong shapes refused by the schema. */
+describe('values helm refuses: tenants and their write-back', () => {
+  const sdp = (servicedesk: Record<string, unknown>): Overrides => ({
+    'tenants.inline': { acme: { servicedesk: { url: 'https://sdp.acme.example', ...servicedesk } } },
+  });
+  const REJECTED: [string, Overrides, RegExp][] = [
+    ['a servicedesk without a token', sdp({}), /servicedesk': 'oneOf' failed/],
+    [
+      'a servicedesk with token and token_file',
+      sdp({ token: 'x', token_file: '/t' }),
+      /servicedesk': 'oneOf' failed/,
+    ],
+    ['a relative token_file', sdp({ token_file: 'tokens/acme' }), /servicedesk\/token_file/],
+    [
+      'a servicedesk URL with credentials',
+      { 'tenants.inline': { acme: { servicedesk: { url: 'https://u:p@sdp.acme.example', token: 'x' } } } },
+      /servicedesk\/url/,
+    ],
+    ['an unknown auth', sdp({ auth: 'basic', token: 'x' }), /servicedesk\/auth/],
+    ['a misspelt servicedesk key', sdp({ tokenFile: '/t' }), /additional properties 'tokenFile'/],
+    [
+      'secret and secrets at once',
+      { 'tenants.inline': { acme: { secret: TENANT_SECRET, secrets: [TENANT_SECRET] } } },
+      /inline\/acme': 'not' failed/,
+    ],
+    ['a tenants Secret in capitals', { 'tenants.existingSecret': 'Tenants' }, /tenants\/existingSecret/],
+    [
+      'a worker volume without a source',
+      { 'worker.extraVolumes': [{ name: 'x' }] },
+      /worker\/extraVolumes\/0/,
+    ],
+    [
+      'a relative worker mount path',
+      { 'worker.extraVolumeMounts': [{ name: 'x', mountPath: 'etc/x' }] },
+      /worker\/extraVolumeMounts\/0\/mountPath/,
+    ],
+  ];
+
+  it.each(REJECTED)('%s', async (_name, values, message) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toMatch(message);
+    expect(res.code).not.toBe(0);
   });
 });
 

@@ -259,6 +259,7 @@ Deployment (always rendered).
 {{- end }}
 {{- end }}
 {{- end }}
+{{- include "enhancer.checkTokenFiles" . }}
 {{- if and .Values.rbac.create (eq (include "enhancer.serviceAccountName" .) "default") }}
 {{- fail "rbac.create would bind the worker's Role to the namespace's default ServiceAccount, which every pod without its own uses: set serviceAccount.create=true, or serviceAccount.name to a ServiceAccount of its own, or rbac.create=false" }}
 {{- end }}
@@ -320,16 +321,29 @@ Deployment (always rendered).
 /etc/enhancer/llm/api-key
 {{- end }}
 
-{{/* LLM_API_KEY_FILE when llm.apiKey names a Secret; the key itself is never in the environment. */}}
-{{- define "enhancer.llmKeyEnv" -}}
+{{/*
+The worker's files as env: TENANTS_FILE when tenants are configured, LLM_API_KEY_FILE when llm.apiKey names
+a Secret (the key itself is never in the environment).
+*/}}
+{{- define "enhancer.workerFileEnv" -}}
+{{- if (include "enhancer.tenants" . | fromJson).secret }}
+- name: TENANTS_FILE
+  value: {{ include "enhancer.tenantsFile" . | quote }}
+{{- end }}
 {{- if .Values.llm.apiKey.existingSecret }}
 - name: LLM_API_KEY_FILE
   value: {{ include "enhancer.llmKeyFile" . | quote }}
 {{- end }}
 {{- end }}
 
-{{/* The worker's own volumes and mounts, beside /tmp and extraVolumes: the LLM key. */}}
+{{/*
+The worker's own volumes and mounts, beside /tmp and extraVolumes: the tenants file, the LLM key, and
+worker.extraVolumes (e.g. the ServiceDesk Plus tokens the tenants name by token_file).
+*/}}
 {{- define "enhancer.workerVolumes" -}}
+{{- if (include "enhancer.tenants" . | fromJson).secret }}
+{{ include "enhancer.tenantsVolume" . }}
+{{- end }}
 {{- with .Values.llm.apiKey.existingSecret }}
 - name: llm-api-key
   secret:
@@ -338,18 +352,96 @@ Deployment (always rendered).
       - key: {{ $.Values.llm.apiKey.key }}
         path: {{ include "enhancer.llmKeyFile" $ | base }}
 {{- end }}
+{{- with .Values.worker.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 {{- define "enhancer.workerMounts" -}}
+{{- if (include "enhancer.tenants" . | fromJson).secret }}
+{{ include "enhancer.tenantsMount" . }}
+{{- end }}
 {{- if .Values.llm.apiKey.existingSecret }}
 - name: llm-api-key
   mountPath: {{ include "enhancer.llmKeyFile" . | dir }}
   readOnly: true
 {{- end }}
+{{- with .Values.worker.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
-{{/* The Secret with the key tenants.json the ingest pods mount: an existing one, or the chart's. */}}
-{{- define "enhancer.ingestTenantsSecret" -}}
-{{- default (include "enhancer.suffixed" (list . "-ingest-tenants")) .Values.ingest.tenants.existingSecret }}
+{{/*
+Where tenants.json comes from, as JSON {"secret", "inline" (when the chart makes the Secret), "from"}; "{}"
+when no tenants are configured. `tenants` first; the older ingest.tenants still works alone (refused
+beside `tenants`, so one release never reads two tenant lists).
+*/}}
+{{- define "enhancer.tenants" -}}
+{{- $new := .Values.tenants }}
+{{- $old := .Values.ingest.tenants }}
+{{- $newSet := or $new.existingSecret $new.inline }}
+{{- $oldSet := or $old.existingSecret $old.inline }}
+{{- if and $newSet $oldSet }}
+{{- fail "tenants and ingest.tenants are both set: ingest.tenants is the older name of tenants (now also mounted into the workers); move it to tenants and leave ingest.tenants empty" }}
+{{- end }}
+{{- $t := $new }}
+{{- $from := "tenants" }}
+{{- if $oldSet }}
+{{- $t = $old }}
+{{- $from = "ingest.tenants" }}
+{{- end }}
+{{- if and $t.existingSecret $t.inline }}
+{{- fail (printf "%s: give either existingSecret or inline, not both" $from) }}
+{{- end }}
+{{- if $t.existingSecret }}
+{{- toJson (dict "secret" $t.existingSecret "from" $from) }}
+{{- else if $t.inline }}
+{{- toJson (dict "secret" (include "enhancer.suffixed" (list . "-tenants")) "inline" $t.inline "from" $from) }}
+{{- else }}
+{{- "{}" }}
+{{- end }}
+{{- end }}
+
+{{/* TENANTS_FILE in every pod that mounts the tenants Secret (a directory: the app watches it). */}}
+{{- define "enhancer.tenantsFile" -}}
+/etc/enhancer/tenants/tenants.json
+{{- end }}
+
+{{/* The tenants volume and its mount: the whole directory, never a subPath (the kubelet's `..data` swap). */}}
+{{- define "enhancer.tenantsVolume" -}}
+- name: tenants
+  secret:
+    secretName: {{ (include "enhancer.tenants" . | fromJson).secret }}
+    items:
+      - key: tenants.json
+        path: {{ include "enhancer.tenantsFile" . | base }}
+{{- end }}
+{{- define "enhancer.tenantsMount" -}}
+- name: tenants
+  mountPath: {{ include "enhancer.tenantsFile" . | dir }}
+  readOnly: true
+{{- end }}
+
+{{/*
+Every servicedesk.token_file of the inline tenants must lie on a volume the worker mounts (extraVolumeMounts
+or worker.extraVolumeMounts), or each write-back of that tenant fails as it reads the token. Tenants from an
+existing Secret cannot be read here.
+*/}}
+{{- define "enhancer.checkTokenFiles" -}}
+{{- $mounts := concat .Values.extraVolumeMounts .Values.worker.extraVolumeMounts }}
+{{- $inline := (include "enhancer.tenants" . | fromJson).inline | default dict }}
+{{- range $id := keys $inline | sortAlpha }}
+{{- $file := dig "servicedesk" "token_file" "" (index $inline $id) }}
+{{- if $file }}
+{{- $on := false }}
+{{- range $mounts }}
+{{- $dir := trimSuffix "/" .mountPath }}
+{{- if or (eq $file .mountPath) (hasPrefix (printf "%s/" $dir) $file) }}{{ $on = true }}{{ end }}
+{{- end }}
+{{- if not $on }}
+{{- fail (printf "tenants.inline.%s.servicedesk.token_file (%s) is on no volume the workers mount, so every write-back of %s would fail reading its token: mount the Secret holding it with worker.extraVolumes and worker.extraVolumeMounts (docs/deployment.md, Tenants and ServiceDesk Plus)" $id $file $id) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -395,11 +487,8 @@ What the schema cannot say about ingest, checked once by its Deployment. The dra
 */}}
 {{- define "enhancer.checkIngest" -}}
 {{- $in := .Values.ingest }}
-{{- if and $in.tenants.existingSecret $in.tenants.inline }}
-{{- fail "ingest.tenants: give either existingSecret or inline, not both" }}
-{{- end }}
-{{- if not (or $in.tenants.existingSecret $in.tenants.inline) }}
-{{- fail "ingest.enabled needs tenants: set ingest.tenants.existingSecret (a Secret with the key tenants.json) or ingest.tenants.inline (e.g. {acme: {secret: <at least 16 characters>}})" }}
+{{- if not (include "enhancer.tenants" . | fromJson).secret }}
+{{- fail "ingest.enabled needs tenants: set tenants.existingSecret (a Secret with the key tenants.json) or tenants.inline (e.g. {acme: {secret: <at least 16 characters>}})" }}
 {{- end }}
 {{- $need := add (int64 $in.preStopSleepSeconds) 10 }}
 {{- if le (int64 $in.terminationGracePeriodSeconds) $need }}
