@@ -409,8 +409,8 @@ describe('values helm refuses: the context pipeline and the LLM', () => {
   });
 });
 
-/** Tenants with a ServiceDesk Plus, and the worker's own volumes: wrong shapes refused by the schema. */
-describe('values helm refuses: tenants and their write-back', () => {
+/** Tenants with a ServiceDesk Plus, the worker's own volumes, its egress: wrong shapes refused by the schema. */
+describe('values helm refuses: tenants, their write-back and the egress to it', () => {
   const sdp = (servicedesk: Record<string, unknown>): Overrides => ({
     'tenants.inline': { acme: { servicedesk: { url: 'https://sdp.acme.example', ...servicedesk } } },
   });
@@ -444,6 +444,18 @@ describe('values helm refuses: tenants and their write-back', () => {
       'a relative worker mount path',
       { 'worker.extraVolumeMounts': [{ name: 'x', mountPath: 'etc/x' }] },
       /worker\/extraVolumeMounts\/0\/mountPath/,
+    ],
+    ['a model CIDR that is not one', { 'networkPolicy.llm.cidrs': ['203.0.113.10'] }, /llm\/cidrs\/0/],
+    ['no helpdesk ports', { 'networkPolicy.servicedesk.ports': [] }, /servicedesk\/ports/],
+    [
+      'a switch the model block does not have (no peers is no rule)',
+      { 'networkPolicy.llm.enabled': true },
+      /llm': additional properties 'enabled'/,
+    ],
+    [
+      'a helpdesk peer by host name, which a NetworkPolicy cannot express',
+      { 'networkPolicy.servicedesk.to': [{ fqdn: 'sdp.acme.example' }] },
+      /servicedesk\/to\/0/,
     ],
   ];
 

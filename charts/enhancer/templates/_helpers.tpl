@@ -465,6 +465,108 @@ NetworkPolicyPeers of one egress peer block: its `to` and its `cidrs` as ipBlock
   {{- end }}
 {{- end }}
 
+{{/* The port an http(s) URL connects to: its own, else 443 or 80 by scheme. */}}
+{{- define "enhancer.urlPort" -}}
+{{- $u := urlParse . }}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" }}
+{{- $port | default (ternary "443" "80" (eq $u.scheme "https")) }}
+{{- end }}
+
+{{/*
+"true" when a peer block's ports may admit the port (dict "ports" LIST "port" STRING): equal, within
+port..endPort, or a named port (which only the destination pod resolves).
+*/}}
+{{- define "enhancer.portCovered" -}}
+{{- $want := int .port }}
+{{- range .ports }}
+{{- if not (regexMatch "^[0-9]+$" (toString .port)) }}true
+{{- else if eq (int .port) $want }}true
+{{- else if and .endPort (le (int .port) $want) (le $want (int .endPort)) }}true
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+What the workers' NetworkPolicy leaves out that the values say the workers need, as NOTES lines: the model
+at LLM_BASE_URL and the inline tenants' ServiceDesk Plus servers. A template cannot resolve a host, so only
+the absence of peers and the ports are checked, never whether the addresses are the host's.
+*/}}
+{{- define "enhancer.egressNotes" -}}
+{{- $np := .Values.networkPolicy }}
+{{- if $np.enabled }}
+{{- with .Values.config.LLM_BASE_URL }}
+{{- $port := include "enhancer.urlPort" . }}
+{{- if not (or $np.llm.to $np.llm.cidrs) }}
+
+NOTE: config.LLM_BASE_URL is {{ . }}, but the workers' NetworkPolicy has no rule for it
+(networkPolicy.llm has no peers), so every model call will time out and notes fall back to extractive.
+A NetworkPolicy cannot name hosts: give the addresses of {{ (urlParse .).hostname }} in networkPolicy.llm.cidrs,
+or the in-cluster server's pods (or an egress proxy) in networkPolicy.llm.to, on port {{ $port }}.
+{{- else if not (include "enhancer.portCovered" (dict "ports" $np.llm.ports "port" $port)) }}
+
+NOTE: config.LLM_BASE_URL is {{ . }}, on port {{ $port }}, which networkPolicy.llm.ports does not admit,
+so model calls may time out (notes then fall back to extractive). Add it; behind a Service that forwards to
+another port, a NetworkPolicy sees the pod's port: list that one.
+{{- end }}
+{{- end }}
+{{- $t := include "enhancer.tenants" . | fromJson }}
+{{- $blocked := list }}
+{{- $ports := list }}
+{{- $inline := $t.inline | default dict }}
+{{- range $id := keys $inline | sortAlpha }}
+{{- with dig "servicedesk" "url" "" (index $inline $id) }}
+{{- $port := include "enhancer.urlPort" . }}
+{{- if not (or $np.servicedesk.to $np.servicedesk.cidrs) }}
+{{- $blocked = append $blocked (printf "%s (%s)" $id (urlParse .).hostname) }}
+{{- else if not (include "enhancer.portCovered" (dict "ports" $np.servicedesk.ports "port" $port)) }}
+{{- $ports = append $ports (printf "%s (%s, port %s)" $id (urlParse .).hostname $port) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with $blocked }}
+
+NOTE: the workers' NetworkPolicy has no rule for the ServiceDesk Plus of these tenants (networkPolicy.servicedesk
+has no peers), so their write-backs will fail: {{ join ", " . }}.
+Give the servers' addresses in networkPolicy.servicedesk.cidrs, or an egress proxy in networkPolicy.servicedesk.to.
+{{- end }}
+{{- with $ports }}
+
+NOTE: networkPolicy.servicedesk.ports does not admit the port of these tenants' ServiceDesk Plus, so their
+write-backs will fail: {{ join ", " . }}.
+{{- end }}
+{{- if and $t.secret (not $t.inline) (not (or $np.servicedesk.to $np.servicedesk.cidrs)) }}
+
+NOTE: the tenants come from Secret {{ $t.secret }}, which the chart cannot read. If a tenant has a
+servicedesk, the workers' NetworkPolicy blocks its write-backs until networkPolicy.servicedesk names the
+servers (cidrs) or an egress proxy (to).
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Postgres connections the workers may open, for NOTES: per pod DATABASE_POOL_MAX, plus CONTEXT_POOL_MAX
+with the context pipeline (its own pool), times the most pods the scaler allows.
+*/}}
+{{- define "enhancer.connectionNotes" -}}
+{{- $c := .Values.config }}
+{{- $db := int ($c.DATABASE_POOL_MAX | default "4") }}
+{{- $context := eq (toString ($c.ENHANCER_PIPELINE | default "context")) "context" }}
+{{- $ctx := ternary (int ($c.CONTEXT_POOL_MAX | default "8")) 0 $context }}
+{{- $pods := int .Values.worker.replicas }}
+{{- $by := "worker.replicas" }}
+{{- if include "enhancer.kedaEnabled" . }}
+{{- $pods = int .Values.keda.maxReplicaCount }}
+{{- $by = "keda.maxReplicaCount" }}
+{{- else if include "enhancer.hpaEnabled" . }}
+{{- $pods = int .Values.autoscaling.maxReplicas }}
+{{- $by = "autoscaling.maxReplicas" }}
+{{- end }}
+{{- $per := add $db $ctx }}
+Postgres connections: each worker pod opens up to {{ $per }}{{ if $context }} (DATABASE_POOL_MAX {{ $db }} + CONTEXT_POOL_MAX {{ $ctx }}){{ else }} (DATABASE_POOL_MAX){{ end }},
+so {{ mul $per $pods }} at {{ $pods }} pods ({{ $by }}), more while a rollout's surge and draining pods overlap.
+Postgres' max_connections (100 by default) must cover that beside its other clients (docs/deployment.md).
+{{- end }}
+
 {{/* The DNS egress rule: UDP and TCP 53 to the cluster DNS (networkPolicy.dns.to). */}}
 {{- define "enhancer.dnsEgress" -}}
 {{- $dns := .Values.networkPolicy.dns }}
