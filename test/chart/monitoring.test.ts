@@ -25,7 +25,7 @@ import {
   type K8sObject,
   type Overrides,
 } from '../helpers/helm';
-import { exportedSeries, metricNames, sourceOf } from '../helpers/promql';
+import { exportedLabels, exportedSeries, metricNames, sourceOf, unknownGroupLabels } from '../helpers/promql';
 import { promtool, promtoolBinary } from '../helpers/promtool';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -58,6 +58,11 @@ describe('metric sources', () => {
     for (const name of [
       'enhancement_tasks_total',
       'enhancement_task_duration_seconds_bucket',
+      'enhancement_step_duration_seconds_bucket',
+      'enhancement_step_duration_seconds_count',
+      'enhancement_llm_requests_total',
+      'enhancement_llm_tokens_total',
+      'enhancement_writeback_total',
       'enhancement_dead_letters_total',
       'enhancement_infrastructure_delays_total',
       'ingest_requests_total',
@@ -68,6 +73,30 @@ describe('metric sources', () => {
     expect(sourceOf('rabbitmq_queue_messages_ready', exported)).toBe('RabbitMQ');
     expect(sourceOf('kube_deployment_status_replicas', exported)).toBe('kube-state-metrics');
     expect(sourceOf('enhancement_made_up_total', exported)).toBeUndefined();
+  });
+
+  it('flags a grouping by a label the metrics read do not carry', () => {
+    const labels = exportedLabels();
+    expect(labels.get('enhancement_step_duration_seconds_bucket')).toEqual(
+      new Set([
+        'step',
+        'status',
+        'le',
+        'namespace',
+        'job',
+        'pod',
+        'instance',
+        'service',
+        'endpoint',
+        'container',
+      ]),
+    );
+    expect(unknownGroupLabels('sum by (outcome) (rate(enhancement_writeback_total[5m]))', labels)).toEqual(
+      [],
+    );
+    expect(unknownGroupLabels('sum by (reason) (rate(enhancement_writeback_total[5m]))', labels)).toEqual([
+      'reason',
+    ]);
   });
 
   it('flags a query that does not parse, and one that reads a metric nobody exports', () => {
@@ -97,11 +126,14 @@ describe('alerts', () => {
     async (_name, values, apis) => {
       const rules = rulesOf(await renderChart(values, { apiVersions: apis }));
       expect(rules.length).toBe(9);
+      const labels = exportedLabels();
       for (const rule of rules) {
-        expect({ alert: rule.alert, unknown: unknownMetrics(String(rule.expr)) }).toEqual({
+        const expr = String(rule.expr);
+        expect({
           alert: rule.alert,
-          unknown: [],
-        });
+          unknown: unknownMetrics(expr),
+          groupedBy: unknownGroupLabels(expr, labels),
+        }).toEqual({ alert: rule.alert, unknown: [], groupedBy: [] });
       }
     },
   );
@@ -501,12 +533,18 @@ describe('Grafana dashboard', () => {
       'Retries and infrastructure delays',
       'Dead letters by reason',
       'In flight vs capacity',
+      'Context step duration',
+      'Context step outcomes',
+      'LLM requests by outcome',
+      'LLM tokens per second',
+      'Write-backs by outcome',
       'Queue depth',
       'Replicas',
       'Ingest answers by code',
       'Ingest latency',
     ]);
     const sources = new Set<string>();
+    const labels = exportedLabels();
     for (const panel of panels) {
       expect(panel.targets?.length).toBeGreaterThan(0);
       for (const { expr } of panel.targets!) {
@@ -515,13 +553,38 @@ describe('Grafana dashboard', () => {
         expect({
           panel: panel.title,
           unknown: unknownMetrics(substitute(expr, DASHBOARD_CONSTANTS)),
+          groupedBy: unknownGroupLabels(substitute(expr, DASHBOARD_CONSTANTS), labels),
         }).toEqual({
           panel: panel.title,
           unknown: [],
+          groupedBy: [],
         });
       }
     }
     expect([...sources].sort()).toEqual(['Prometheus', 'RabbitMQ', 'enhancer', 'kube-state-metrics']);
+  });
+
+  it('shows the context steps by step (p50 and p99), the model and the write-backs by outcome', () => {
+    const dash = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
+    const exprs = (title: string) => dash.panels.find((p) => p.title === title)!.targets!.map((t) => t.expr);
+    expect(exprs('Context step duration')).toEqual([
+      expect.stringMatching(
+        /^histogram_quantile\(0\.5, sum by \(le, step\) \(rate\(enhancement_step_duration_seconds_bucket/,
+      ),
+      expect.stringMatching(
+        /^histogram_quantile\(0\.99, sum by \(le, step\) \(rate\(enhancement_step_duration_seconds_bucket/,
+      ),
+    ]);
+    expect(exprs('Context step outcomes')[0]).toContain(
+      'sum by (step, status) (rate(enhancement_step_duration_seconds_count{namespace="$namespace", job="$job"}',
+    );
+    expect(exprs('LLM requests by outcome')[0]).toContain(
+      'sum by (outcome) (rate(enhancement_llm_requests_total',
+    );
+    expect(exprs('LLM tokens per second')[0]).toContain('sum by (kind) (rate(enhancement_llm_tokens_total');
+    expect(exprs('Write-backs by outcome')[0]).toContain(
+      'sum by (outcome) (rate(enhancement_writeback_total',
+    );
   });
 
   it('is off by default; on, a ConfigMap the Grafana sidecar picks up', async () => {
