@@ -125,7 +125,7 @@ describe('alerts', () => {
     '%s: every expression parses and reads only known metrics',
     async (_name, values, apis) => {
       const rules = rulesOf(await renderChart(values, { apiVersions: apis }));
-      expect(rules.length).toBe(9);
+      expect(rules.length).toBe(12);
       const labels = exportedLabels();
       for (const rule of rules) {
         const expr = String(rule.expr);
@@ -173,7 +173,11 @@ describe('alerts', () => {
     const objects = await renderChart(
       {
         ...ALL_ON,
-        'prometheusRule.disabled': { EnhancerHighFailureRatio: true, EnhancerIngestServerErrors: true },
+        'prometheusRule.disabled': {
+          EnhancerHighFailureRatio: true,
+          EnhancerIngestServerErrors: true,
+          EnhancerLlmMisconfigured: true,
+        },
         'rabbitmqMetrics.enabled': false,
         'prometheusRule.extraRules': [
           {
@@ -192,6 +196,8 @@ describe('alerts', () => {
       'EnhancerJobsPastDeadline',
       'EnhancerJanitorAbandonedJobs',
       'EnhancerInfrastructureDelays',
+      'EnhancerWritebackRejected',
+      'EnhancerContextStepTimeouts',
       'EnhancerReplicasAtMax',
       'EnhancerSlowJobs',
     ]);
@@ -211,6 +217,9 @@ describe('alerts', () => {
           'prometheusRule.workersAbsent.for': '3m',
           'prometheusRule.backlog': { threshold: 1000, window: '1h', for: '30m' },
           'prometheusRule.maxReplicas.for': '2h',
+          'prometheusRule.writebackRejected': { window: '1h', for: '5m' },
+          'prometheusRule.llmMisconfigured': { window: '30m', for: '1m' },
+          'prometheusRule.contextStepTimeouts': { threshold: 0.25, window: '20m', for: '30m' },
           'rabbitmqMetrics.prefix': 'rabbitmq_detailed_',
           'rabbitmqMetrics.selector': 'vhost="jobs"',
         },
@@ -227,6 +236,18 @@ describe('alerts', () => {
     expect(rule('EnhancerBacklogGrowing').for).toBe('30m');
     expect(String(rule('EnhancerBacklogGrowing').expr)).toMatch(/> 1000 and .* offset 1h\)\) > 0$/);
     expect(rule('EnhancerReplicasAtMax').for).toBe('2h');
+    expect(rule('EnhancerWritebackRejected').for).toBe('5m');
+    expect(String(rule('EnhancerWritebackRejected').expr)).toMatch(
+      /^sum by \(outcome\) \(\(increase\(enhancement_writeback_total\{[^}]*outcome=~"auth\|not_found\|rejected"\}\[1h\]\).* offset 1h\)\) > 0$/,
+    );
+    expect(rule('EnhancerLlmMisconfigured').for).toBe('1m');
+    expect(String(rule('EnhancerLlmMisconfigured').expr)).toMatch(
+      /^sum by \(outcome\) .*enhancement_llm_requests_total\{[^}]*outcome=~"auth\|not_found"\}\[30m\].* offset 30m\)\) > 0$/,
+    );
+    expect(rule('EnhancerContextStepTimeouts').for).toBe('30m');
+    expect(String(rule('EnhancerContextStepTimeouts').expr)).toMatch(
+      /status="timeout"\}\[20m\]\)\).*\[20m\]\)\) > 0\)\s+> 0.25$/s,
+    );
     for (const r of rules.filter((x) => x.alert !== 'EnhancerJanitorAbandonedJobs')) {
       expect(r.labels).toEqual({ severity: 'critical', team: 'helpdesk' });
     }
@@ -292,7 +313,7 @@ describe('alerts evaluated by promtool', () => {
 
   it('promtool loads the rendered rules, annotations and all', async () => {
     const res = await promtool(['check', 'rules', 'chart-rules.yaml'], dir);
-    expect(res.output).toContain('SUCCESS: 9 rules found');
+    expect(res.output).toContain('SUCCESS: 12 rules found');
     expect(res.code).toBe(0);
   });
 
@@ -463,6 +484,109 @@ describe('alerts evaluated by promtool', () => {
                 },
               },
             ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('fires on notes the helpdesk refused for good, a new pod’s first included, not on transient ones', async () => {
+    const series = (outcome: string, pod: string, values: string) => ({
+      series: `enhancement_writeback_total{${SEL}, outcome="${outcome}", pod="${pod}"}`,
+      values,
+    });
+    await unitTest('writeback-rejected', [
+      {
+        interval: '1m',
+        input_series: [
+          // Pre-initialised at 0, one refusal at minute 11.
+          series('auth', 'a', '0x10 1x40'),
+          // A pod Prometheus first scrapes after its first two refusals.
+          series('not_found', 'b', '_x20 2x30'),
+          // Transient, and good outcomes: never.
+          series('server_error', 'a', '0+1x50'),
+          series('rate_limited', 'a', '0+3x50'),
+          series('posted', 'a', '0+10x50'),
+        ],
+        alert_rule_test: [
+          { eval_time: '9m', alertname: 'EnhancerWritebackRejected', exp_alerts: [] },
+          {
+            eval_time: '12m',
+            alertname: 'EnhancerWritebackRejected',
+            exp_alerts: [{ exp_labels: { ...warning, outcome: 'auth' } }],
+          },
+          {
+            eval_time: '21m',
+            alertname: 'EnhancerWritebackRejected',
+            exp_alerts: [
+              { exp_labels: { ...warning, outcome: 'auth' } },
+              { exp_labels: { ...warning, outcome: 'not_found' } },
+            ],
+          },
+          { eval_time: '45m', alertname: 'EnhancerWritebackRejected', exp_alerts: [] },
+        ],
+      },
+    ]);
+  });
+
+  it('fires on a refused key or model, a new pod’s first included, not on timeouts or rate limits', async () => {
+    const series = (outcome: string, pod: string, values: string) => ({
+      series: `enhancement_llm_requests_total{${SEL}, outcome="${outcome}", pod="${pod}"}`,
+      values,
+    });
+    await unitTest('llm-misconfigured', [
+      {
+        interval: '1m',
+        input_series: [
+          series('not_found', 'a', '_x10 1x30'),
+          series('auth', 'b', '0x25 0+1x15'),
+          series('timeout', 'a', '0+2x40'),
+          series('rate_limited', 'a', '0+1x40'),
+          series('ok', 'a', '0+20x40'),
+        ],
+        alert_rule_test: [
+          { eval_time: '9m', alertname: 'EnhancerLlmMisconfigured', exp_alerts: [] },
+          {
+            eval_time: '12m',
+            alertname: 'EnhancerLlmMisconfigured',
+            exp_alerts: [{ exp_labels: { ...warning, outcome: 'not_found' } }],
+          },
+          {
+            eval_time: '30m',
+            alertname: 'EnhancerLlmMisconfigured',
+            exp_alerts: [{ exp_labels: { ...warning, outcome: 'auth' } }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('fires when a context step times out for a sustained share of jobs, by step', async () => {
+    const count = (step: string, status: string, values: string) => ({
+      series: `enhancement_step_duration_seconds_count{${SEL}, step="${step}", status="${status}", pod="a"}`,
+      values,
+    });
+    await unitTest('context-step-timeouts', [
+      {
+        interval: '1m',
+        input_series: [
+          // kb_articles: 2 of 10 jobs a minute time out (20%).
+          count('kb_articles', 'ok', '0+8x60'),
+          count('kb_articles', 'timeout', '0+2x60'),
+          // similar_tickets: 1 in 50 (2%), below the 10% threshold.
+          count('similar_tickets', 'ok', '0+49x60'),
+          count('similar_tickets', 'timeout', '0+1x60'),
+          // ip_assets: errors are not timeouts.
+          count('ip_assets', 'ok', '0+5x60'),
+          count('ip_assets', 'error', '0+5x60'),
+        ],
+        alert_rule_test: [
+          // Pending until it has held for 15 minutes.
+          { eval_time: '10m', alertname: 'EnhancerContextStepTimeouts', exp_alerts: [] },
+          {
+            eval_time: '30m',
+            alertname: 'EnhancerContextStepTimeouts',
+            exp_alerts: [{ exp_labels: { ...warning, step: 'kb_articles' } }],
           },
         ],
       },

@@ -352,7 +352,7 @@ describe('monitoring', () => {
     expect(monitor.spec.selector.matchLabels).toEqual(get<IService>(name, 'Service').spec!.selector);
   });
 
-  it('alerts on dead letters, failures, deadlines, the janitor, outages, absent workers, backlog and max replicas', () => {
+  it('alerts on dead letters, failures, deadlines, the janitor, outages, write-backs, the model, context steps, absent workers, backlog and max replicas', () => {
     const rules = get<IPrometheusRule>(name, 'PrometheusRule').spec.groups![0]!.rules!;
     expect(rules.map((r) => r.alert)).toEqual([
       'EnhancerDeadLettersGrowing',
@@ -360,6 +360,9 @@ describe('monitoring', () => {
       'EnhancerJobsPastDeadline',
       'EnhancerJanitorAbandonedJobs',
       'EnhancerInfrastructureDelays',
+      'EnhancerWritebackRejected',
+      'EnhancerLlmMisconfigured',
+      'EnhancerContextStepTimeouts',
       'EnhancerWorkersAbsent',
       'EnhancerBacklogGrowing',
       'EnhancerReplicasAtMax',

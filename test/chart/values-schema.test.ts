@@ -302,6 +302,21 @@ describe('values helm refuses: shapes of the first-install, extension and monito
     ],
     ['an empty runbook URL', { 'prometheusRule.runbookUrl': '' }, /runbookUrl/],
     [
+      'a context-timeout share above 1',
+      { 'prometheusRule.contextStepTimeouts.threshold': 1.5 },
+      /contextStepTimeouts\/threshold/,
+    ],
+    [
+      'a write-back window that is not a duration',
+      { 'prometheusRule.writebackRejected.window': 'soon' },
+      /writebackRejected\/window/,
+    ],
+    [
+      'a threshold the model alert does not have',
+      { 'prometheusRule.llmMisconfigured.threshold': 3 },
+      /llmMisconfigured': additional properties 'threshold'/,
+    ],
+    [
       'a backlog window that is not a duration',
       { 'prometheusRule.backlog.window': 'long' },
       /backlog\/window/,
