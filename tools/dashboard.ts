@@ -71,12 +71,19 @@ const quantile = (q: number) =>
     `p${Math.round(q * 100)}`,
   );
 
+/** A context step's duration quantile, one series per step, whatever the step's outcome. */
+const stepQuantile = (q: number) =>
+  query(
+    `histogram_quantile(${q}, sum by (le, step) (rate(enhancement_step_duration_seconds_bucket{${WORKER}}[$__rate_interval])))`,
+    `p${Math.round(q * 100)} {{step}}`,
+  );
+
 /** The dashboard as Grafana's JSON model. */
 export function buildDashboard(): dashboard.Dashboard {
   const builder = new dashboard.DashboardBuilder('enhancer')
     .uid('enhancer')
     .tags(['enhancer'])
-    .description('Enhancement workers: jobs, queue, scaling and the webhook front door.')
+    .description('Enhancement workers: jobs, context and notes, queue, scaling and the webhook front door.')
     .refresh('30s')
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
@@ -145,6 +152,59 @@ export function buildDashboard(): dashboard.Dashboard {
         [
           query(`sum(enhancement_tasks_in_flight{${WORKER}})`, 'in flight'),
           query(`count(enhancement_tasks_in_flight{${WORKER}}) * $concurrency`, 'capacity'),
+        ],
+      ),
+    )
+    .withRow(new dashboard.RowBuilder('Context and notes'))
+    .withPanel(
+      panel(
+        'Context step duration',
+        'Time of each context step (similar_tickets, kb_articles, ip_assets): p50 and p99, whatever its outcome (workers).',
+        's',
+        [stepQuantile(0.5), stepQuantile(0.99)],
+      ),
+    )
+    .withPanel(
+      panel(
+        'Context step outcomes',
+        'Context steps per second by step and outcome: ok, timeout (over CONTEXT_STEP_TIMEOUT_MS), error (workers).',
+        'ops',
+        [
+          query(
+            `sum by (step, status) (rate(enhancement_step_duration_seconds_count{${WORKER}}[$__rate_interval]))`,
+            '{{step}} {{status}}',
+          ),
+        ],
+      ),
+    )
+    .withPanel(
+      panel(
+        'LLM requests by outcome',
+        'Model calls per second: ok, or why the note fell back to the extractive one; auth and not_found mean a bad key or model, which no retry heals (workers).',
+        'ops',
+        [
+          query(
+            `sum by (outcome) (rate(enhancement_llm_requests_total{${WORKER}}[$__rate_interval]))`,
+            '{{outcome}}',
+          ),
+        ],
+      ),
+    )
+    .withPanel(
+      panel('LLM tokens per second', 'Tokens the model reported, prompt and completion (workers).', 'short', [
+        query(`sum by (kind) (rate(enhancement_llm_tokens_total{${WORKER}}[$__rate_interval]))`, '{{kind}}'),
+      ]),
+    )
+    .withPanel(
+      panel(
+        'Write-backs by outcome',
+        'Notes written back to ServiceDesk Plus per second: posted, adopted, already_posted, skipped (no servicedesk), busy, or the failure; auth, not_found and rejected fail the job (workers).',
+        'ops',
+        [
+          query(
+            `sum by (outcome) (rate(enhancement_writeback_total{${WORKER}}[$__rate_interval]))`,
+            '{{outcome}}',
+          ),
         ],
       ),
     )

@@ -265,6 +265,11 @@ describe('k8s/dev-values.yaml', () => {
       ingest as { spec: { template: { spec: { volumes: { secret?: { secretName: string } }[] } } } }
     ).spec.template.spec.volumes;
     expect(volumes.map((v) => v.secret?.secretName)).toContain('enhancer-dev-tenants');
+    // The workers read the same file (where each tenant's notes would be written back).
+    const worker = find(objects, 'Deployment', 'enhancer') as unknown as IDeployment;
+    expect(worker.spec!.template.spec!.volumes!.map((v) => v.secret?.secretName)).toContain(
+      'enhancer-dev-tenants',
+    );
     const tenants = parseTenants(secretData('enhancer-dev-tenants')['tenants.json']!);
     expect([...tenants.keys()]).toEqual(['dev']);
     expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'enhancer-ingest')).toBe(true);

@@ -29,7 +29,7 @@ beforeAll(() => helmBinary(), 120_000);
 const as = <T>(obj: K8sObject) => obj as unknown as T;
 const INGEST: Overrides = {
   'ingest.enabled': true,
-  'ingest.tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
+  'tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
 };
 
 /** Every pod template the chart renders: the worker's, ingest's and the migration hook's. */

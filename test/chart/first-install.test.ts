@@ -306,7 +306,7 @@ describe('names', () => {
   const LABEL_KINDS = ['Service', 'Deployment', 'Job', 'ScaledObject', 'HorizontalPodAutoscaler'];
   const EVERYTHING: Overrides = {
     'ingest.enabled': true,
-    'ingest.tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
+    'tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
     'ingest.ingress.enabled': true,
     'ingest.autoscaling.enabled': true,
     'networkPolicy.enabled': true,

@@ -40,17 +40,18 @@ const TENANTS = {
   acme: { secret: ACME_SECRET },
   globex: { secrets: ['globex-new-secret-0123', 'globex-old-secret-0123'], require_timestamp: true },
 };
-const INGEST: Overrides = { 'ingest.enabled': true, 'ingest.tenants.inline': TENANTS };
+const INGEST: Overrides = { 'ingest.enabled': true, 'tenants.inline': TENANTS };
 
 const MATRIX: Record<string, { values: Overrides; opts?: RenderOptions }> = {
   'inline tenants': { values: INGEST },
   'existing tenants Secret': {
     values: {
       'ingest.enabled': true,
-      'ingest.tenants.existingSecret': 'webhook-tenants',
+      'tenants.existingSecret': 'webhook-tenants',
       'secrets.existingSecret': 'enhancer-dev',
     },
   },
+  'the older ingest.tenants': { values: { 'ingest.enabled': true, 'ingest.tenants.inline': TENANTS } },
   'HPA on': {
     values: {
       ...INGEST,
@@ -190,7 +191,7 @@ describe('ingest Deployment', () => {
     expect(path.posix.dirname(file)).toBe(tenants.mountPath);
     const volume = podOf(deployment()).volumes!.find((v) => v.name === 'tenants')!;
     expect(volume.secret).toEqual({
-      secretName: 'rel-enhancer-ingest-tenants',
+      secretName: 'rel-enhancer-tenants',
       items: [{ key: 'tenants.json', path: path.posix.basename(file) }],
     });
   });
@@ -204,7 +205,7 @@ describe('ingest Deployment', () => {
     expect(secretKeys).toEqual(['AMQP_URL']);
   });
 
-  it("shares the workers' ConfigMap, keeps its own INGEST_* settings out of the workers'", () => {
+  it("shares the workers' ConfigMap and tenants file, keeps its own INGEST_* settings out of the workers'", () => {
     expect(container().envFrom).toEqual([
       { configMapRef: { name: 'rel-enhancer' } },
       { configMapRef: { name: 'rel-enhancer-ingest' } },
@@ -220,8 +221,14 @@ describe('ingest Deployment', () => {
     expect(Object.keys(shared).filter((k) => k.startsWith('INGEST_') || k === 'TENANTS_FILE')).toEqual([]);
     const worker = containerOf(workerDeployment(name));
     expect(worker.envFrom).toEqual([{ configMapRef: { name: 'rel-enhancer' } }]);
-    expect(Object.keys(envOf(worker.env)).filter((k) => /^(INGEST_|TENANTS_FILE)/.test(k))).toEqual([]);
-    expect(podOf(workerDeployment(name)).volumes!.map((v) => v.name)).toEqual(['tmp']);
+    expect(Object.keys(envOf(worker.env)).filter((k) => k.startsWith('INGEST_'))).toEqual([]);
+    // The workers read the same tenants file (where each tenant's notes are written back), mounted alike.
+    expect(envOf(worker.env).TENANTS_FILE).toBe(envOf(container().env).TENANTS_FILE);
+    const tenantsVolume = (d: IDeployment) => podOf(d).volumes!.find((v) => v.name === 'tenants');
+    expect(tenantsVolume(workerDeployment(name))).toEqual(tenantsVolume(deployment()));
+    expect(worker.volumeMounts!.find((m) => m.name === 'tenants')).toEqual(
+      container().volumeMounts!.find((m) => m.name === 'tenants'),
+    );
   });
 
   it("gives an environment the app's config loader accepts, on the workers' queue", () => {
@@ -290,12 +297,25 @@ describe('ingest Deployment', () => {
 
 describe('tenants', () => {
   it('inline: a Secret whose tenants.json the app parses', () => {
-    const secret = get<ISecret>('inline tenants', 'Secret', '-ingest-tenants');
+    const secret = get<ISecret>('inline tenants', 'Secret', '-tenants');
     const json = secret.stringData!['tenants.json']!;
     expect(JSON.parse(json)).toEqual({ tenants: TENANTS });
     const table = parseTenants(json);
     expect([...table.keys()].sort()).toEqual(['acme', 'globex']);
     expect(table.get('globex')).toMatchObject({ requireTimestamp: true });
+  });
+
+  it('the older ingest.tenants: the same Secret, mounted alike into ingest and the workers', () => {
+    const name = 'the older ingest.tenants';
+    const secret = get<ISecret>(name, 'Secret', '-tenants');
+    expect(secret.metadata!.name).toBe('rel-enhancer-tenants');
+    expect(JSON.parse(secret.stringData!['tenants.json']!)).toEqual({ tenants: TENANTS });
+    for (const d of [ingestDeployment(name), workerDeployment(name)]) {
+      expect(podOf(d).volumes!.find((v) => v.name === 'tenants')!.secret!.secretName).toBe(
+        'rel-enhancer-tenants',
+      );
+      expect(envOf(containerOf(d).env).TENANTS_FILE).toBe('/etc/enhancer/tenants/tenants.json');
+    }
   });
 
   it('existing Secret: mounted directly; the chart makes no tenants Secret', () => {
@@ -304,6 +324,8 @@ describe('tenants', () => {
     const d = ingestDeployment(name);
     const volume = podOf(d).volumes!.find((v) => v.name === 'tenants')!;
     expect(volume.secret!.secretName).toBe('webhook-tenants');
+    const worker = podOf(workerDeployment(name)).volumes!.find((v) => v.name === 'tenants')!;
+    expect(worker.secret!.secretName).toBe('webhook-tenants');
     expect(envOf(containerOf(d).env).AMQP_URL).toEqual({
       secretKeyRef: { name: 'enhancer-dev', key: 'AMQP_URL' },
     });
@@ -459,5 +481,23 @@ describe('NOTES.txt', () => {
     const [ts, sig, body] = stdout.split('\n');
     expect(`sha256=${sig}`).toBe(sign(ACME_SECRET, Buffer.from(body!), ts));
     expect(JSON.parse(body!)).toMatchObject({ ticket_id: 'T-1' });
+    expect(notes).not.toContain('ingest.tenants');
+  });
+
+  it('asks to move the older ingest.tenants to tenants', async () => {
+    const res = await installDryRun({ 'ingest.enabled': true, 'ingest.tenants.inline': TENANTS });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('NOTE: ingest.tenants is the older name of tenants');
+  });
+
+  it('signs as a tenant that has a webhook secret, not one with write-backs only', async () => {
+    const res = await installDryRun({
+      'ingest.enabled': true,
+      'tenants.inline': {
+        aaa: { servicedesk: { url: 'https://sdp.aaa.example', token: 'x' } },
+        acme: { secret: ACME_SECRET },
+      },
+    });
+    expect(res.stdout).toContain("-H 'X-Tenant-ID: acme'");
   });
 });

@@ -25,14 +25,14 @@ import {
   type K8sObject,
   type Overrides,
 } from '../helpers/helm';
-import { exportedSeries, metricNames, sourceOf } from '../helpers/promql';
+import { exportedLabels, exportedSeries, metricNames, sourceOf, unknownGroupLabels } from '../helpers/promql';
 import { promtool, promtoolBinary } from '../helpers/promtool';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DASHBOARD_FILE = path.join(ROOT, 'charts/enhancer/dashboards/enhancer.json');
 const INGEST: Overrides = {
   'ingest.enabled': true,
-  'ingest.tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
+  'tenants.inline': { acme: { secret: 'acme-webhook-secret-0123456789' } },
 };
 const ALL_ON: Overrides = { ...INGEST, 'prometheusRule.enabled': true, 'grafanaDashboard.enabled': true };
 
@@ -58,6 +58,11 @@ describe('metric sources', () => {
     for (const name of [
       'enhancement_tasks_total',
       'enhancement_task_duration_seconds_bucket',
+      'enhancement_step_duration_seconds_bucket',
+      'enhancement_step_duration_seconds_count',
+      'enhancement_llm_requests_total',
+      'enhancement_llm_tokens_total',
+      'enhancement_writeback_total',
       'enhancement_dead_letters_total',
       'enhancement_infrastructure_delays_total',
       'ingest_requests_total',
@@ -68,6 +73,30 @@ describe('metric sources', () => {
     expect(sourceOf('rabbitmq_queue_messages_ready', exported)).toBe('RabbitMQ');
     expect(sourceOf('kube_deployment_status_replicas', exported)).toBe('kube-state-metrics');
     expect(sourceOf('enhancement_made_up_total', exported)).toBeUndefined();
+  });
+
+  it('flags a grouping by a label the metrics read do not carry', () => {
+    const labels = exportedLabels();
+    expect(labels.get('enhancement_step_duration_seconds_bucket')).toEqual(
+      new Set([
+        'step',
+        'status',
+        'le',
+        'namespace',
+        'job',
+        'pod',
+        'instance',
+        'service',
+        'endpoint',
+        'container',
+      ]),
+    );
+    expect(unknownGroupLabels('sum by (outcome) (rate(enhancement_writeback_total[5m]))', labels)).toEqual(
+      [],
+    );
+    expect(unknownGroupLabels('sum by (reason) (rate(enhancement_writeback_total[5m]))', labels)).toEqual([
+      'reason',
+    ]);
   });
 
   it('flags a query that does not parse, and one that reads a metric nobody exports', () => {
@@ -96,12 +125,15 @@ describe('alerts', () => {
     '%s: every expression parses and reads only known metrics',
     async (_name, values, apis) => {
       const rules = rulesOf(await renderChart(values, { apiVersions: apis }));
-      expect(rules.length).toBe(9);
+      expect(rules.length).toBe(12);
+      const labels = exportedLabels();
       for (const rule of rules) {
-        expect({ alert: rule.alert, unknown: unknownMetrics(String(rule.expr)) }).toEqual({
+        const expr = String(rule.expr);
+        expect({
           alert: rule.alert,
-          unknown: [],
-        });
+          unknown: unknownMetrics(expr),
+          groupedBy: unknownGroupLabels(expr, labels),
+        }).toEqual({ alert: rule.alert, unknown: [], groupedBy: [] });
       }
     },
   );
@@ -141,7 +173,11 @@ describe('alerts', () => {
     const objects = await renderChart(
       {
         ...ALL_ON,
-        'prometheusRule.disabled': { EnhancerHighFailureRatio: true, EnhancerIngestServerErrors: true },
+        'prometheusRule.disabled': {
+          EnhancerHighFailureRatio: true,
+          EnhancerIngestServerErrors: true,
+          EnhancerLlmMisconfigured: true,
+        },
         'rabbitmqMetrics.enabled': false,
         'prometheusRule.extraRules': [
           {
@@ -160,6 +196,8 @@ describe('alerts', () => {
       'EnhancerJobsPastDeadline',
       'EnhancerJanitorAbandonedJobs',
       'EnhancerInfrastructureDelays',
+      'EnhancerWritebackRejected',
+      'EnhancerContextStepTimeouts',
       'EnhancerReplicasAtMax',
       'EnhancerSlowJobs',
     ]);
@@ -179,6 +217,9 @@ describe('alerts', () => {
           'prometheusRule.workersAbsent.for': '3m',
           'prometheusRule.backlog': { threshold: 1000, window: '1h', for: '30m' },
           'prometheusRule.maxReplicas.for': '2h',
+          'prometheusRule.writebackRejected': { window: '1h', for: '5m' },
+          'prometheusRule.llmMisconfigured': { window: '30m', for: '1m' },
+          'prometheusRule.contextStepTimeouts': { threshold: 0.25, window: '20m', for: '30m' },
           'rabbitmqMetrics.prefix': 'rabbitmq_detailed_',
           'rabbitmqMetrics.selector': 'vhost="jobs"',
         },
@@ -195,6 +236,18 @@ describe('alerts', () => {
     expect(rule('EnhancerBacklogGrowing').for).toBe('30m');
     expect(String(rule('EnhancerBacklogGrowing').expr)).toMatch(/> 1000 and .* offset 1h\)\) > 0$/);
     expect(rule('EnhancerReplicasAtMax').for).toBe('2h');
+    expect(rule('EnhancerWritebackRejected').for).toBe('5m');
+    expect(String(rule('EnhancerWritebackRejected').expr)).toMatch(
+      /^sum by \(outcome\) \(\(increase\(enhancement_writeback_total\{[^}]*outcome=~"auth\|not_found\|rejected"\}\[1h\]\).* offset 1h\)\) > 0$/,
+    );
+    expect(rule('EnhancerLlmMisconfigured').for).toBe('1m');
+    expect(String(rule('EnhancerLlmMisconfigured').expr)).toMatch(
+      /^sum by \(outcome\) .*enhancement_llm_requests_total\{[^}]*outcome=~"auth\|not_found"\}\[30m\].* offset 30m\)\) > 0$/,
+    );
+    expect(rule('EnhancerContextStepTimeouts').for).toBe('30m');
+    expect(String(rule('EnhancerContextStepTimeouts').expr)).toMatch(
+      /status="timeout"\}\[20m\]\)\).*\[20m\]\)\) > 0\)\s+> 0.25$/s,
+    );
     for (const r of rules.filter((x) => x.alert !== 'EnhancerJanitorAbandonedJobs')) {
       expect(r.labels).toEqual({ severity: 'critical', team: 'helpdesk' });
     }
@@ -260,7 +313,7 @@ describe('alerts evaluated by promtool', () => {
 
   it('promtool loads the rendered rules, annotations and all', async () => {
     const res = await promtool(['check', 'rules', 'chart-rules.yaml'], dir);
-    expect(res.output).toContain('SUCCESS: 9 rules found');
+    expect(res.output).toContain('SUCCESS: 12 rules found');
     expect(res.code).toBe(0);
   });
 
@@ -437,6 +490,109 @@ describe('alerts evaluated by promtool', () => {
     ]);
   });
 
+  it('fires on notes the helpdesk refused for good, a new pod’s first included, not on transient ones', async () => {
+    const series = (outcome: string, pod: string, values: string) => ({
+      series: `enhancement_writeback_total{${SEL}, outcome="${outcome}", pod="${pod}"}`,
+      values,
+    });
+    await unitTest('writeback-rejected', [
+      {
+        interval: '1m',
+        input_series: [
+          // Pre-initialised at 0, one refusal at minute 11.
+          series('auth', 'a', '0x10 1x40'),
+          // A pod Prometheus first scrapes after its first two refusals.
+          series('not_found', 'b', '_x20 2x30'),
+          // Transient, and good outcomes: never.
+          series('server_error', 'a', '0+1x50'),
+          series('rate_limited', 'a', '0+3x50'),
+          series('posted', 'a', '0+10x50'),
+        ],
+        alert_rule_test: [
+          { eval_time: '9m', alertname: 'EnhancerWritebackRejected', exp_alerts: [] },
+          {
+            eval_time: '12m',
+            alertname: 'EnhancerWritebackRejected',
+            exp_alerts: [{ exp_labels: { ...warning, outcome: 'auth' } }],
+          },
+          {
+            eval_time: '21m',
+            alertname: 'EnhancerWritebackRejected',
+            exp_alerts: [
+              { exp_labels: { ...warning, outcome: 'auth' } },
+              { exp_labels: { ...warning, outcome: 'not_found' } },
+            ],
+          },
+          { eval_time: '45m', alertname: 'EnhancerWritebackRejected', exp_alerts: [] },
+        ],
+      },
+    ]);
+  });
+
+  it('fires on a refused key or model, a new pod’s first included, not on timeouts or rate limits', async () => {
+    const series = (outcome: string, pod: string, values: string) => ({
+      series: `enhancement_llm_requests_total{${SEL}, outcome="${outcome}", pod="${pod}"}`,
+      values,
+    });
+    await unitTest('llm-misconfigured', [
+      {
+        interval: '1m',
+        input_series: [
+          series('not_found', 'a', '_x10 1x30'),
+          series('auth', 'b', '0x25 0+1x15'),
+          series('timeout', 'a', '0+2x40'),
+          series('rate_limited', 'a', '0+1x40'),
+          series('ok', 'a', '0+20x40'),
+        ],
+        alert_rule_test: [
+          { eval_time: '9m', alertname: 'EnhancerLlmMisconfigured', exp_alerts: [] },
+          {
+            eval_time: '12m',
+            alertname: 'EnhancerLlmMisconfigured',
+            exp_alerts: [{ exp_labels: { ...warning, outcome: 'not_found' } }],
+          },
+          {
+            eval_time: '30m',
+            alertname: 'EnhancerLlmMisconfigured',
+            exp_alerts: [{ exp_labels: { ...warning, outcome: 'auth' } }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('fires when a context step times out for a sustained share of jobs, by step', async () => {
+    const count = (step: string, status: string, values: string) => ({
+      series: `enhancement_step_duration_seconds_count{${SEL}, step="${step}", status="${status}", pod="a"}`,
+      values,
+    });
+    await unitTest('context-step-timeouts', [
+      {
+        interval: '1m',
+        input_series: [
+          // kb_articles: 2 of 10 jobs a minute time out (20%).
+          count('kb_articles', 'ok', '0+8x60'),
+          count('kb_articles', 'timeout', '0+2x60'),
+          // similar_tickets: 1 in 50 (2%), below the 10% threshold.
+          count('similar_tickets', 'ok', '0+49x60'),
+          count('similar_tickets', 'timeout', '0+1x60'),
+          // ip_assets: errors are not timeouts.
+          count('ip_assets', 'ok', '0+5x60'),
+          count('ip_assets', 'error', '0+5x60'),
+        ],
+        alert_rule_test: [
+          // Pending until it has held for 15 minutes.
+          { eval_time: '10m', alertname: 'EnhancerContextStepTimeouts', exp_alerts: [] },
+          {
+            eval_time: '30m',
+            alertname: 'EnhancerContextStepTimeouts',
+            exp_alerts: [{ exp_labels: { ...warning, step: 'kb_articles' } }],
+          },
+        ],
+      },
+    ]);
+  });
+
   it('would catch a wrong expectation (the harness can fail)', async () => {
     const file = path.join(dir, 'wrong.test.yaml');
     writeFileSync(
@@ -501,12 +657,18 @@ describe('Grafana dashboard', () => {
       'Retries and infrastructure delays',
       'Dead letters by reason',
       'In flight vs capacity',
+      'Context step duration',
+      'Context step outcomes',
+      'LLM requests by outcome',
+      'LLM tokens per second',
+      'Write-backs by outcome',
       'Queue depth',
       'Replicas',
       'Ingest answers by code',
       'Ingest latency',
     ]);
     const sources = new Set<string>();
+    const labels = exportedLabels();
     for (const panel of panels) {
       expect(panel.targets?.length).toBeGreaterThan(0);
       for (const { expr } of panel.targets!) {
@@ -515,13 +677,38 @@ describe('Grafana dashboard', () => {
         expect({
           panel: panel.title,
           unknown: unknownMetrics(substitute(expr, DASHBOARD_CONSTANTS)),
+          groupedBy: unknownGroupLabels(substitute(expr, DASHBOARD_CONSTANTS), labels),
         }).toEqual({
           panel: panel.title,
           unknown: [],
+          groupedBy: [],
         });
       }
     }
     expect([...sources].sort()).toEqual(['Prometheus', 'RabbitMQ', 'enhancer', 'kube-state-metrics']);
+  });
+
+  it('shows the context steps by step (p50 and p99), the model and the write-backs by outcome', () => {
+    const dash = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
+    const exprs = (title: string) => dash.panels.find((p) => p.title === title)!.targets!.map((t) => t.expr);
+    expect(exprs('Context step duration')).toEqual([
+      expect.stringMatching(
+        /^histogram_quantile\(0\.5, sum by \(le, step\) \(rate\(enhancement_step_duration_seconds_bucket/,
+      ),
+      expect.stringMatching(
+        /^histogram_quantile\(0\.99, sum by \(le, step\) \(rate\(enhancement_step_duration_seconds_bucket/,
+      ),
+    ]);
+    expect(exprs('Context step outcomes')[0]).toContain(
+      'sum by (step, status) (rate(enhancement_step_duration_seconds_count{namespace="$namespace", job="$job"}',
+    );
+    expect(exprs('LLM requests by outcome')[0]).toContain(
+      'sum by (outcome) (rate(enhancement_llm_requests_total',
+    );
+    expect(exprs('LLM tokens per second')[0]).toContain('sum by (kind) (rate(enhancement_llm_tokens_total');
+    expect(exprs('Write-backs by outcome')[0]).toContain(
+      'sum by (outcome) (rate(enhancement_writeback_total',
+    );
   });
 
   it('is off by default; on, a ConfigMap the Grafana sidecar picks up', async () => {

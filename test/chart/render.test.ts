@@ -60,6 +60,29 @@ const MATRIX: Record<string, { values: Overrides; apis?: readonly string[] }> = 
       'networkPolicy.kubernetesApi.cidrs': API_SERVER,
     },
   },
+  'a model, tenants with their helpdesks and egress to both': {
+    values: {
+      'config.LLM_BASE_URL': 'https://api.openai.com/v1',
+      'config.LLM_MODEL': 'gpt-4o-mini',
+      'llm.apiKey.existingSecret': 'enhancer-llm',
+      'tenants.inline': {
+        acme: {
+          secret: 'acme-webhook-secret-0123456789',
+          servicedesk: { url: 'https://sdp.acme.example', token_file: '/etc/enhancer/servicedesk/acme' },
+        },
+      },
+      'worker.extraVolumes': [{ name: 'servicedesk-tokens', secret: { secretName: 'servicedesk-tokens' } }],
+      'worker.extraVolumeMounts': [{ name: 'servicedesk-tokens', mountPath: '/etc/enhancer/servicedesk' }],
+      'ingest.enabled': true,
+      'networkPolicy.enabled': true,
+      'networkPolicy.kubernetesApi.cidrs': API_SERVER,
+      'networkPolicy.llm.cidrs': ['203.0.113.10/32'],
+      'networkPolicy.servicedesk.cidrs': ['198.51.100.0/28'],
+      'prometheusRule.enabled': true,
+      'grafanaDashboard.enabled': true,
+    },
+    apis: OPERATOR_APIS,
+  },
   'everything off': {
     values: {
       'keda.enabled': false,
@@ -352,7 +375,7 @@ describe('monitoring', () => {
     expect(monitor.spec.selector.matchLabels).toEqual(get<IService>(name, 'Service').spec!.selector);
   });
 
-  it('alerts on dead letters, failures, deadlines, the janitor, outages, absent workers, backlog and max replicas', () => {
+  it('alerts on dead letters, failures, deadlines, the janitor, outages, write-backs, the model, context steps, absent workers, backlog and max replicas', () => {
     const rules = get<IPrometheusRule>(name, 'PrometheusRule').spec.groups![0]!.rules!;
     expect(rules.map((r) => r.alert)).toEqual([
       'EnhancerDeadLettersGrowing',
@@ -360,6 +383,9 @@ describe('monitoring', () => {
       'EnhancerJobsPastDeadline',
       'EnhancerJanitorAbandonedJobs',
       'EnhancerInfrastructureDelays',
+      'EnhancerWritebackRejected',
+      'EnhancerLlmMisconfigured',
+      'EnhancerContextStepTimeouts',
       'EnhancerWorkersAbsent',
       'EnhancerBacklogGrowing',
       'EnhancerReplicasAtMax',

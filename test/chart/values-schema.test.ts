@@ -112,7 +112,7 @@ describe('values helm accepts', () => {
 const TENANT_SECRET = 'acme-webhook-secret-0123456789';
 const INGEST: Overrides = {
   'ingest.enabled': true,
-  'ingest.tenants.inline': { acme: { secret: TENANT_SECRET } },
+  'tenants.inline': { acme: { secret: TENANT_SECRET } },
 };
 
 describe('values helm refuses for ingest', () => {
@@ -120,23 +120,23 @@ describe('values helm refuses for ingest', () => {
     [
       'ingest without tenants',
       { 'ingest.enabled': true },
-      /ingest.enabled needs tenants: set ingest.tenants.existingSecret .* or ingest.tenants.inline/,
+      /ingest.enabled needs tenants: set tenants.existingSecret .* or tenants.inline/,
     ],
     [
       'both kinds of tenants',
-      { ...INGEST, 'ingest.tenants.existingSecret': 'webhook-tenants' },
-      /either existingSecret or inline, not both/,
+      { ...INGEST, 'tenants.existingSecret': 'webhook-tenants' },
+      /tenants: give either existingSecret or inline, not both/,
     ],
     ['negative replicas', { ...INGEST, 'ingest.replicas': -1 }, /ingest\/replicas.*minimum/],
     [
       'a short tenant secret',
-      { ...INGEST, 'ingest.tenants.inline': { acme: { secret: 'x' } } },
+      { ...INGEST, 'tenants.inline': { acme: { secret: 'x' } } },
       /inline\/acme\/secret': minLength/,
     ],
     [
-      'a tenant with neither secret nor secrets',
-      { ...INGEST, 'ingest.tenants.inline': { acme: { require_timestamp: true } } },
-      /inline\/acme': 'oneOf' failed/,
+      'a tenant with neither a webhook secret nor a servicedesk',
+      { ...INGEST, 'tenants.inline': { acme: { require_timestamp: true } } },
+      /inline\/acme': 'anyOf' failed/,
     ],
     [
       "a queue prefix of ingest's own",
@@ -203,7 +203,7 @@ describe('values helm accepts for ingest', () => {
       'a rotation and a required timestamp',
       {
         ...INGEST,
-        'ingest.tenants.inline': {
+        'tenants.inline': {
           acme: { secrets: [TENANT_SECRET, `${TENANT_SECRET}-old`], require_timestamp: true },
         },
       },
@@ -302,6 +302,21 @@ describe('values helm refuses: shapes of the first-install, extension and monito
     ],
     ['an empty runbook URL', { 'prometheusRule.runbookUrl': '' }, /runbookUrl/],
     [
+      'a context-timeout share above 1',
+      { 'prometheusRule.contextStepTimeouts.threshold': 1.5 },
+      /contextStepTimeouts\/threshold/,
+    ],
+    [
+      'a write-back window that is not a duration',
+      { 'prometheusRule.writebackRejected.window': 'soon' },
+      /writebackRejected\/window/,
+    ],
+    [
+      'a threshold the model alert does not have',
+      { 'prometheusRule.llmMisconfigured.threshold': 3 },
+      /llmMisconfigured': additional properties 'threshold'/,
+    ],
+    [
       'a backlog window that is not a duration',
       { 'prometheusRule.backlog.window': 'long' },
       /backlog\/window/,
@@ -318,6 +333,145 @@ describe('values helm refuses: shapes of the first-install, extension and monito
       /sidecarLabelValue/,
     ],
     ['a misspelt dashboard key', { 'grafanaDashboard.enable': true }, /additional properties 'enable'/],
+  ];
+
+  it.each(REJECTED)('%s', async (_name, values, message) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toMatch(message);
+    expect(res.code).not.toBe(0);
+  });
+});
+
+/** The context pipeline's settings and the LLM key: wrong shapes refused by the schema. */
+describe('values helm refuses: the context pipeline and the LLM', () => {
+  const LONG_MODEL = 'm'.repeat(201);
+  const REJECTED: [string, Overrides, RegExp][] = [
+    ['an unknown pipeline', { 'config.ENHANCER_PIPELINE': 'llm' }, /config\/ENHANCER_PIPELINE/],
+    [
+      'the LLM key in the ConfigMap',
+      { 'config.LLM_API_KEY': 'sk-123' },
+      /invalid propertyName 'LLM_API_KEY'/,
+    ],
+    [
+      'the key file path in the ConfigMap (llm.apiKey sets it)',
+      { 'config.LLM_API_KEY_FILE': '/x' },
+      /invalid propertyName 'LLM_API_KEY_FILE'/,
+    ],
+    [
+      'the key file path in extraEnv',
+      { extraEnv: [{ name: 'LLM_API_KEY_FILE', value: '/x' }] },
+      /extraEnv\/0\/name/,
+    ],
+    [
+      'an LLM URL with credentials',
+      { 'config.LLM_BASE_URL': 'https://user:sk-123@api.openai.com/v1' },
+      /config\/LLM_BASE_URL/,
+    ],
+    ['an LLM URL without a scheme', { 'config.LLM_BASE_URL': 'api.openai.com/v1' }, /config\/LLM_BASE_URL/],
+    ['a model name of 201 characters', { 'config.LLM_MODEL': LONG_MODEL }, /config\/LLM_MODEL/],
+    ['a temperature above 2', { 'config.LLM_TEMPERATURE': 3 }, /config\/LLM_TEMPERATURE/],
+    ['a temperature string above 2', { 'config.LLM_TEMPERATURE': '2.5' }, /config\/LLM_TEMPERATURE/],
+    ['a model timeout below 100 ms', { 'config.LLM_TIMEOUT_MS': 50 }, /config\/LLM_TIMEOUT_MS/],
+    ['fewer than 16 tokens', { 'config.LLM_MAX_TOKENS': 8 }, /config\/LLM_MAX_TOKENS/],
+    [
+      'a step timeout that is a word',
+      { 'config.CONTEXT_STEP_TIMEOUT_MS': 'fast' },
+      /CONTEXT_STEP_TIMEOUT_MS/,
+    ],
+    ['more than 50 similar tickets', { 'config.CONTEXT_SIMILAR_LIMIT': 51 }, /CONTEXT_SIMILAR_LIMIT/],
+    ['a negative knowledge-base limit', { 'config.CONTEXT_KB_LIMIT': -1 }, /CONTEXT_KB_LIMIT/],
+    ['more than 100 assets', { 'config.CONTEXT_ASSET_LIMIT': 101 }, /CONTEXT_ASSET_LIMIT/],
+    ['a context pool of 0', { 'config.CONTEXT_POOL_MAX': 0 }, /config\/CONTEXT_POOL_MAX/],
+    ['notes under 200 characters', { 'config.NOTE_MAX_CHARS': 100 }, /config\/NOTE_MAX_CHARS/],
+    [
+      'a helpdesk timeout above two minutes',
+      { 'config.SERVICEDESK_TIMEOUT_MS': 200000 },
+      /config\/SERVICEDESK_TIMEOUT_MS/,
+    ],
+    [
+      'an API key Secret in capitals',
+      { 'llm.apiKey.existingSecret': 'OpenAI' },
+      /llm\/apiKey\/existingSecret/,
+    ],
+    ['an API key key with a slash', { 'llm.apiKey.key': 'a/b' }, /llm\/apiKey\/key/],
+    [
+      'a misspelt llm key',
+      { 'llm.apikey': { existingSecret: 'x' } },
+      /'\/llm': additional properties 'apikey'/,
+    ],
+  ];
+
+  it.each(REJECTED)('%s', async (_name, values, message) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toMatch(message);
+    expect(res.code).not.toBe(0);
+  });
+
+  it.each<[string, Overrides]>([
+    ['numbers for the context settings', { 'config.CONTEXT_POOL_MAX': 2, 'config.LLM_TEMPERATURE': 1.5 }],
+    ['temperature strings 0 and 2.0', { 'config.LLM_TEMPERATURE': '2.0' }],
+    [
+      'an in-cluster model server over http with a port',
+      {
+        'config.LLM_BASE_URL': 'http://vllm.llm.svc:8000/v1',
+        'config.LLM_MODEL': 'Qwen/Qwen2.5-7B-Instruct',
+      },
+    ],
+  ])('accepts %s', async (_name, values) => {
+    const res = await templateChart(values);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+});
+
+/** Tenants with a ServiceDesk Plus, the worker's own volumes, its egress: wrong shapes refused by the schema. */
+describe('values helm refuses: tenants, their write-back and the egress to it', () => {
+  const sdp = (servicedesk: Record<string, unknown>): Overrides => ({
+    'tenants.inline': { acme: { servicedesk: { url: 'https://sdp.acme.example', ...servicedesk } } },
+  });
+  const REJECTED: [string, Overrides, RegExp][] = [
+    ['a servicedesk without a token', sdp({}), /servicedesk': 'oneOf' failed/],
+    [
+      'a servicedesk with token and token_file',
+      sdp({ token: 'x', token_file: '/t' }),
+      /servicedesk': 'oneOf' failed/,
+    ],
+    ['a relative token_file', sdp({ token_file: 'tokens/acme' }), /servicedesk\/token_file/],
+    [
+      'a servicedesk URL with credentials',
+      { 'tenants.inline': { acme: { servicedesk: { url: 'https://u:p@sdp.acme.example', token: 'x' } } } },
+      /servicedesk\/url/,
+    ],
+    ['an unknown auth', sdp({ auth: 'basic', token: 'x' }), /servicedesk\/auth/],
+    ['a misspelt servicedesk key', sdp({ tokenFile: '/t' }), /additional properties 'tokenFile'/],
+    [
+      'secret and secrets at once',
+      { 'tenants.inline': { acme: { secret: TENANT_SECRET, secrets: [TENANT_SECRET] } } },
+      /inline\/acme': 'not' failed/,
+    ],
+    ['a tenants Secret in capitals', { 'tenants.existingSecret': 'Tenants' }, /tenants\/existingSecret/],
+    [
+      'a worker volume without a source',
+      { 'worker.extraVolumes': [{ name: 'x' }] },
+      /worker\/extraVolumes\/0/,
+    ],
+    [
+      'a relative worker mount path',
+      { 'worker.extraVolumeMounts': [{ name: 'x', mountPath: 'etc/x' }] },
+      /worker\/extraVolumeMounts\/0\/mountPath/,
+    ],
+    ['a model CIDR that is not one', { 'networkPolicy.llm.cidrs': ['203.0.113.10'] }, /llm\/cidrs\/0/],
+    ['no helpdesk ports', { 'networkPolicy.servicedesk.ports': [] }, /servicedesk\/ports/],
+    [
+      'a switch the model block does not have (no peers is no rule)',
+      { 'networkPolicy.llm.enabled': true },
+      /llm': additional properties 'enabled'/,
+    ],
+    [
+      'a helpdesk peer by host name, which a NetworkPolicy cannot express',
+      { 'networkPolicy.servicedesk.to': [{ fqdn: 'sdp.acme.example' }] },
+      /servicedesk\/to\/0/,
+    ],
   ];
 
   it.each(REJECTED)('%s', async (_name, values, message) => {

@@ -46,6 +46,53 @@ export async function exportedSeries(): Promise<Set<string>> {
   return series;
 }
 
+/** Labels Prometheus' scrape (through the chart's ServiceMonitors) adds to every series. */
+const TARGET_LABELS = ['namespace', 'job', 'pod', 'instance', 'service', 'endpoint', 'container'];
+
+/**
+ * Labels the chart groups by ahead of the code: the infrastructure-delay alert and panel split by `cause`
+ * "where the worker labels one" (docs/runbook.md), which it does not yet; without it they sum as one.
+ */
+const ANTICIPATED: Record<string, readonly string[]> = { enhancement_infrastructure_delays_total: ['cause'] };
+
+/**
+ * The labels each series of the workers and ingest carries, by series name: the metric's own label names
+ * (read from the registries, as exportedSeries), `le` on histogram buckets, and the scrape's target labels.
+ */
+export function exportedLabels(): Map<string, Set<string>> {
+  const labels = new Map<string, Set<string>>();
+  for (const registry of [new WorkerMetrics(1000, false).registry, new IngestMetrics(1000, false).registry]) {
+    for (const metric of registry.getMetricsAsArray()) {
+      const own = [...((metric as unknown as { labelNames?: readonly string[] }).labelNames ?? [])];
+      const names =
+        String(metric.type) === 'histogram'
+          ? [`${metric.name}_sum`, `${metric.name}_count`, `${metric.name}_bucket`]
+          : [metric.name];
+      for (const name of names) {
+        const extra = [...(ANTICIPATED[name] ?? []), ...(name.endsWith('_bucket') ? ['le'] : [])];
+        labels.set(name, new Set([...own, ...TARGET_LABELS, ...extra]));
+      }
+    }
+  }
+  return labels;
+}
+
+/**
+ * Labels an expression aggregates `by (…)` that none of the metrics it reads carries (a typo there
+ * silently sums everything into one series). Expressions that also read outside metrics are not checked.
+ */
+export function unknownGroupLabels(expr: string, labels: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const metrics = metricNames(expr);
+  if (metrics.some((m) => !labels.has(m))) return [];
+  const grouped = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+  return grouped.filter((label) => !metrics.some((m) => labels.get(m)!.has(label)));
+}
+
 /**
  * Metrics that come from elsewhere, by source. Only these may appear besides our own. Names checked
  * against each project's exporter: rabbitmq_prometheus (per-object and /metrics/detailed families),

@@ -240,12 +240,26 @@ Deployment (always rendered).
 {{- $missing = append $missing "keda.rabbitmq.credentials.existingSecret: keda.rabbitmq.host has no credentials; name the Secret with the management user (keys keda.rabbitmq.credentials.usernameKey and passwordKey)" }}
 {{- end }}
 {{- end }}
+{{- if and .Values.config.LLM_BASE_URL (not .Values.config.LLM_MODEL) }}
+{{- $missing = append $missing "config.LLM_MODEL: config.LLM_BASE_URL is set, so the workers need the name of the model its server knows (e.g. gpt-4o-mini on OpenAI, llama3.1:8b on Ollama); without it every worker refuses to start" }}
+{{- end }}
 {{- if $missing }}
 {{- fail (printf "\n\nenhancer cannot be installed yet; set:\n  - %s\n\nSee docs/deployment.md (First install)." (join "\n  - " $missing)) }}
 {{- end }}
 {{- if and .Values.secrets.amqp.fromParts (hasKey $refs.amqp "inline") }}
 {{- fail "secrets.amqp.fromParts reads username, password, host and port from an existing Secret: set secrets.amqp.existingSecret (e.g. the RabbitMQ operator's <cluster>-default-user) or secrets.existingSecret" }}
 {{- end }}
+{{- if and .Values.llm.apiKey.existingSecret (not .Values.config.LLM_BASE_URL) }}
+{{- fail "llm.apiKey.existingSecret is set but config.LLM_BASE_URL is not, so the workers would never use the key: set config.LLM_BASE_URL (and config.LLM_MODEL), or leave llm.apiKey.existingSecret empty" }}
+{{- end }}
+{{- if .Values.llm.apiKey.existingSecret }}
+{{- range .Values.extraEnv }}
+{{- if eq .name "LLM_API_KEY" }}
+{{- fail "extraEnv sets LLM_API_KEY and llm.apiKey.existingSecret mounts a key file: the workers refuse both at once; keep one (llm.apiKey keeps the key out of the environment)" }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- include "enhancer.checkTokenFiles" . }}
 {{- if and .Values.rbac.create (eq (include "enhancer.serviceAccountName" .) "default") }}
 {{- fail "rbac.create would bind the worker's Role to the namespace's default ServiceAccount, which every pod without its own uses: set serviceAccount.create=true, or serviceAccount.name to a ServiceAccount of its own, or rbac.create=false" }}
 {{- end }}
@@ -302,9 +316,132 @@ Deployment (always rendered).
 {{- end }}
 {{- end }}
 
-{{/* The Secret with the key tenants.json the ingest pods mount: an existing one, or the chart's. */}}
-{{- define "enhancer.ingestTenantsSecret" -}}
-{{- default (include "enhancer.suffixed" (list . "-ingest-tenants")) .Values.ingest.tenants.existingSecret }}
+{{/* Where the worker finds the LLM API key: llm.apiKey's Secret, mounted as a directory (no subPath). */}}
+{{- define "enhancer.llmKeyFile" -}}
+/etc/enhancer/llm/api-key
+{{- end }}
+
+{{/*
+The worker's files as env: TENANTS_FILE when tenants are configured, LLM_API_KEY_FILE when llm.apiKey names
+a Secret (the key itself is never in the environment).
+*/}}
+{{- define "enhancer.workerFileEnv" -}}
+{{- if (include "enhancer.tenants" . | fromJson).secret }}
+- name: TENANTS_FILE
+  value: {{ include "enhancer.tenantsFile" . | quote }}
+{{- end }}
+{{- if .Values.llm.apiKey.existingSecret }}
+- name: LLM_API_KEY_FILE
+  value: {{ include "enhancer.llmKeyFile" . | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The worker's own volumes and mounts, beside /tmp and extraVolumes: the tenants file, the LLM key, and
+worker.extraVolumes (e.g. the ServiceDesk Plus tokens the tenants name by token_file).
+*/}}
+{{- define "enhancer.workerVolumes" -}}
+{{- if (include "enhancer.tenants" . | fromJson).secret }}
+{{ include "enhancer.tenantsVolume" . }}
+{{- end }}
+{{- with .Values.llm.apiKey.existingSecret }}
+- name: llm-api-key
+  secret:
+    secretName: {{ . }}
+    items:
+      - key: {{ $.Values.llm.apiKey.key }}
+        path: {{ include "enhancer.llmKeyFile" $ | base }}
+{{- end }}
+{{- with .Values.worker.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+{{- define "enhancer.workerMounts" -}}
+{{- if (include "enhancer.tenants" . | fromJson).secret }}
+{{ include "enhancer.tenantsMount" . }}
+{{- end }}
+{{- if .Values.llm.apiKey.existingSecret }}
+- name: llm-api-key
+  mountPath: {{ include "enhancer.llmKeyFile" . | dir }}
+  readOnly: true
+{{- end }}
+{{- with .Values.worker.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where tenants.json comes from, as JSON {"secret", "inline" (when the chart makes the Secret), "from"}; "{}"
+when no tenants are configured. `tenants` first; the older ingest.tenants still works alone (refused
+beside `tenants`, so one release never reads two tenant lists).
+*/}}
+{{- define "enhancer.tenants" -}}
+{{- $new := .Values.tenants }}
+{{- $old := .Values.ingest.tenants }}
+{{- $newSet := or $new.existingSecret $new.inline }}
+{{- $oldSet := or $old.existingSecret $old.inline }}
+{{- if and $newSet $oldSet }}
+{{- fail "tenants and ingest.tenants are both set: ingest.tenants is the older name of tenants (now also mounted into the workers); move it to tenants and leave ingest.tenants empty" }}
+{{- end }}
+{{- $t := $new }}
+{{- $from := "tenants" }}
+{{- if $oldSet }}
+{{- $t = $old }}
+{{- $from = "ingest.tenants" }}
+{{- end }}
+{{- if and $t.existingSecret $t.inline }}
+{{- fail (printf "%s: give either existingSecret or inline, not both" $from) }}
+{{- end }}
+{{- if $t.existingSecret }}
+{{- toJson (dict "secret" $t.existingSecret "from" $from) }}
+{{- else if $t.inline }}
+{{- toJson (dict "secret" (include "enhancer.suffixed" (list . "-tenants")) "inline" $t.inline "from" $from) }}
+{{- else }}
+{{- "{}" }}
+{{- end }}
+{{- end }}
+
+{{/* TENANTS_FILE in every pod that mounts the tenants Secret (a directory: the app watches it). */}}
+{{- define "enhancer.tenantsFile" -}}
+/etc/enhancer/tenants/tenants.json
+{{- end }}
+
+{{/* The tenants volume and its mount: the whole directory, never a subPath (the kubelet's `..data` swap). */}}
+{{- define "enhancer.tenantsVolume" -}}
+- name: tenants
+  secret:
+    secretName: {{ (include "enhancer.tenants" . | fromJson).secret }}
+    items:
+      - key: tenants.json
+        path: {{ include "enhancer.tenantsFile" . | base }}
+{{- end }}
+{{- define "enhancer.tenantsMount" -}}
+- name: tenants
+  mountPath: {{ include "enhancer.tenantsFile" . | dir }}
+  readOnly: true
+{{- end }}
+
+{{/*
+Every servicedesk.token_file of the inline tenants must lie on a volume the worker mounts (extraVolumeMounts
+or worker.extraVolumeMounts), or each write-back of that tenant fails as it reads the token. Tenants from an
+existing Secret cannot be read here.
+*/}}
+{{- define "enhancer.checkTokenFiles" -}}
+{{- $mounts := concat .Values.extraVolumeMounts .Values.worker.extraVolumeMounts }}
+{{- $inline := (include "enhancer.tenants" . | fromJson).inline | default dict }}
+{{- range $id := keys $inline | sortAlpha }}
+{{- $file := dig "servicedesk" "token_file" "" (index $inline $id) }}
+{{- if $file }}
+{{- $on := false }}
+{{- range $mounts }}
+{{- $dir := trimSuffix "/" .mountPath }}
+{{- if or (eq $file .mountPath) (hasPrefix (printf "%s/" $dir) $file) }}{{ $on = true }}{{ end }}
+{{- end }}
+{{- if not $on }}
+{{- fail (printf "tenants.inline.%s.servicedesk.token_file (%s) is on no volume the workers mount, so every write-back of %s would fail reading its token: mount the Secret holding it with worker.extraVolumes and worker.extraVolumeMounts (docs/deployment.md, Tenants and ServiceDesk Plus)" $id $file $id) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -326,6 +463,108 @@ NetworkPolicyPeers of one egress peer block: its `to` and its `cidrs` as ipBlock
   to:
     {{- . | nindent 4 }}
   {{- end }}
+{{- end }}
+
+{{/* The port an http(s) URL connects to: its own, else 443 or 80 by scheme. */}}
+{{- define "enhancer.urlPort" -}}
+{{- $u := urlParse . }}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" }}
+{{- $port | default (ternary "443" "80" (eq $u.scheme "https")) }}
+{{- end }}
+
+{{/*
+"true" when a peer block's ports may admit the port (dict "ports" LIST "port" STRING): equal, within
+port..endPort, or a named port (which only the destination pod resolves).
+*/}}
+{{- define "enhancer.portCovered" -}}
+{{- $want := int .port }}
+{{- range .ports }}
+{{- if not (regexMatch "^[0-9]+$" (toString .port)) }}true
+{{- else if eq (int .port) $want }}true
+{{- else if and .endPort (le (int .port) $want) (le $want (int .endPort)) }}true
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+What the workers' NetworkPolicy leaves out that the values say the workers need, as NOTES lines: the model
+at LLM_BASE_URL and the inline tenants' ServiceDesk Plus servers. A template cannot resolve a host, so only
+the absence of peers and the ports are checked, never whether the addresses are the host's.
+*/}}
+{{- define "enhancer.egressNotes" -}}
+{{- $np := .Values.networkPolicy }}
+{{- if $np.enabled }}
+{{- with .Values.config.LLM_BASE_URL }}
+{{- $port := include "enhancer.urlPort" . }}
+{{- if not (or $np.llm.to $np.llm.cidrs) }}
+
+NOTE: config.LLM_BASE_URL is {{ . }}, but the workers' NetworkPolicy has no rule for it
+(networkPolicy.llm has no peers), so every model call will time out and notes fall back to extractive.
+A NetworkPolicy cannot name hosts: give the addresses of {{ (urlParse .).hostname }} in networkPolicy.llm.cidrs,
+or the in-cluster server's pods (or an egress proxy) in networkPolicy.llm.to, on port {{ $port }}.
+{{- else if not (include "enhancer.portCovered" (dict "ports" $np.llm.ports "port" $port)) }}
+
+NOTE: config.LLM_BASE_URL is {{ . }}, on port {{ $port }}, which networkPolicy.llm.ports does not admit,
+so model calls may time out (notes then fall back to extractive). Add it; behind a Service that forwards to
+another port, a NetworkPolicy sees the pod's port: list that one.
+{{- end }}
+{{- end }}
+{{- $t := include "enhancer.tenants" . | fromJson }}
+{{- $blocked := list }}
+{{- $ports := list }}
+{{- $inline := $t.inline | default dict }}
+{{- range $id := keys $inline | sortAlpha }}
+{{- with dig "servicedesk" "url" "" (index $inline $id) }}
+{{- $port := include "enhancer.urlPort" . }}
+{{- if not (or $np.servicedesk.to $np.servicedesk.cidrs) }}
+{{- $blocked = append $blocked (printf "%s (%s)" $id (urlParse .).hostname) }}
+{{- else if not (include "enhancer.portCovered" (dict "ports" $np.servicedesk.ports "port" $port)) }}
+{{- $ports = append $ports (printf "%s (%s, port %s)" $id (urlParse .).hostname $port) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with $blocked }}
+
+NOTE: the workers' NetworkPolicy has no rule for the ServiceDesk Plus of these tenants (networkPolicy.servicedesk
+has no peers), so their write-backs will fail: {{ join ", " . }}.
+Give the servers' addresses in networkPolicy.servicedesk.cidrs, or an egress proxy in networkPolicy.servicedesk.to.
+{{- end }}
+{{- with $ports }}
+
+NOTE: networkPolicy.servicedesk.ports does not admit the port of these tenants' ServiceDesk Plus, so their
+write-backs will fail: {{ join ", " . }}.
+{{- end }}
+{{- if and $t.secret (not $t.inline) (not (or $np.servicedesk.to $np.servicedesk.cidrs)) }}
+
+NOTE: the tenants come from Secret {{ $t.secret }}, which the chart cannot read. If a tenant has a
+servicedesk, the workers' NetworkPolicy blocks its write-backs until networkPolicy.servicedesk names the
+servers (cidrs) or an egress proxy (to).
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Postgres connections the workers may open, for NOTES: per pod DATABASE_POOL_MAX, plus CONTEXT_POOL_MAX
+with the context pipeline (its own pool), times the most pods the scaler allows.
+*/}}
+{{- define "enhancer.connectionNotes" -}}
+{{- $c := .Values.config }}
+{{- $db := int ($c.DATABASE_POOL_MAX | default "4") }}
+{{- $context := eq (toString ($c.ENHANCER_PIPELINE | default "context")) "context" }}
+{{- $ctx := ternary (int ($c.CONTEXT_POOL_MAX | default "8")) 0 $context }}
+{{- $pods := int .Values.worker.replicas }}
+{{- $by := "worker.replicas" }}
+{{- if include "enhancer.kedaEnabled" . }}
+{{- $pods = int .Values.keda.maxReplicaCount }}
+{{- $by = "keda.maxReplicaCount" }}
+{{- else if include "enhancer.hpaEnabled" . }}
+{{- $pods = int .Values.autoscaling.maxReplicas }}
+{{- $by = "autoscaling.maxReplicas" }}
+{{- end }}
+{{- $per := add $db $ctx }}
+Postgres connections: each worker pod opens up to {{ $per }}{{ if $context }} (DATABASE_POOL_MAX {{ $db }} + CONTEXT_POOL_MAX {{ $ctx }}){{ else }} (DATABASE_POOL_MAX){{ end }},
+so {{ mul $per $pods }} at {{ $pods }} pods ({{ $by }}), more while a rollout's surge and draining pods overlap.
+Postgres' max_connections (100 by default) must cover that beside its other clients (docs/deployment.md).
 {{- end }}
 
 {{/* The DNS egress rule: UDP and TCP 53 to the cluster DNS (networkPolicy.dns.to). */}}
@@ -350,11 +589,8 @@ What the schema cannot say about ingest, checked once by its Deployment. The dra
 */}}
 {{- define "enhancer.checkIngest" -}}
 {{- $in := .Values.ingest }}
-{{- if and $in.tenants.existingSecret $in.tenants.inline }}
-{{- fail "ingest.tenants: give either existingSecret or inline, not both" }}
-{{- end }}
-{{- if not (or $in.tenants.existingSecret $in.tenants.inline) }}
-{{- fail "ingest.enabled needs tenants: set ingest.tenants.existingSecret (a Secret with the key tenants.json) or ingest.tenants.inline (e.g. {acme: {secret: <at least 16 characters>}})" }}
+{{- if not (include "enhancer.tenants" . | fromJson).secret }}
+{{- fail "ingest.enabled needs tenants: set tenants.existingSecret (a Secret with the key tenants.json) or tenants.inline (e.g. {acme: {secret: <at least 16 characters>}})" }}
 {{- end }}
 {{- $need := add (int64 $in.preStopSleepSeconds) 10 }}
 {{- if le (int64 $in.terminationGracePeriodSeconds) $need }}
