@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
-import { PgHistoryStore } from '../adapters/db/history-store';
-import { openOrm } from '../adapters/db/orm';
+import { openHistoryStore, type PgHistoryStore } from '../adapters/db/history-store';
 import { backgroundClock, systemClock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import { errorMessage, type InfrastructureCause } from '../domain/errors';
 import { enhancerFor } from '../pipeline';
 import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
@@ -56,20 +55,20 @@ export async function runWorker(
     // The ORM opens while the worker connects to the broker: start-up pays for the slower, not both.
     // A worker that cannot reach Postgres at start exits (its pod restarts, visibly) instead of
     // taking jobs only to wait each one out.
-    const opening = openOrm({
+    const opening = openHistoryStore({
       databaseUrl: config.databaseUrl,
       poolMax: config.databasePoolMax,
+      bounds: config.db,
       warn: (message) => log.warn('postgres connection pool', { detail: message }),
-    }).then(async (orm) => {
-      const store = new PgHistoryStore(orm);
-      await store.ping().catch(async (err: unknown) => {
-        await orm.close(true);
-        throw err;
-      });
-      return store;
     });
     // Awaited below with the broker start; until then, an early failure must not go unhandled.
     opening.catch(() => undefined);
+    // Liveness reads it synchronously (a probe must answer even while the pool is stuck).
+    let history: PgHistoryStore | undefined;
+    void opening.then(
+      (h) => (history = h),
+      () => undefined,
+    );
     // Released last, after the worker stopped writing; a failed open has nothing to release.
     life.add(async () => (await opening.catch(() => undefined))?.close());
     // Off outside a cluster: then @kubernetes/client-node is not even loaded. It starts in the
@@ -99,6 +98,9 @@ export async function runWorker(
       },
       async (shutdown) => ({
         history: await opening,
+        // Only Postgres outages are tracked (by the writes themselves); other wait-outs stay short.
+        outageMs: outageOf(await opening),
+        waitOutMaxMs: config.waitOutMaxMs,
         enhancer,
         clock: systemClock,
         random: Math.random,
@@ -124,8 +126,13 @@ export async function runWorker(
           loopLag: () => loopLag.reason(),
           abandonedRunning: () => metrics.abandonedStillRunning,
           maxAbandoned: config.health.maxAbandoned,
+          historyWrite: {
+            pendingMs: () => history?.writes.oldestPendingMs() ?? 0,
+            maxPendingMs: config.writeStall.liveMs,
+          },
         }),
-      ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
+      ready: async () =>
+        worker.notReadyReason() ?? (await (await opening).notReadyReason(config.writeStall.readyMs)),
     });
     life.add(() => http.close());
     // Released first: the drain starts at once, and stepping down (bounded, whatever the API server
@@ -183,14 +190,7 @@ async function allSettledThenThrow(work: readonly Promise<unknown>[]): Promise<v
   if (failed.length > 1) throw new Error(failed.map(errorMessage).join('; '));
 }
 
-async function dbReason(history: PgHistoryStore): Promise<string | null> {
-  try {
-    await Promise.race([
-      history.ping(),
-      new Promise((_, rej) => setTimeout(() => rej(new Error('postgres ping timed out')), 2_000).unref()),
-    ]);
-    return null;
-  } catch (err) {
-    return errorMessage(err);
-  }
+/** How long this worker has seen an outage of each cause: Postgres's from its history writes. */
+function outageOf(history: PgHistoryStore): (cause: InfrastructureCause) => number {
+  return (cause) => (cause === 'postgres' ? history.writes.stalledMs() : 0);
 }

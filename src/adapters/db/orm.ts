@@ -1,6 +1,8 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { DEFAULTS, type DbBounds } from '../../config/schema';
 import { EnhancementHistorySchema } from './entities';
 import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
+import type { PgLinks, RawPgClient } from './pg-links';
 
 export interface OrmOptions {
   readonly databaseUrl: string;
@@ -11,17 +13,61 @@ export interface OrmOptions {
   readonly logger?: (message: string) => void;
   /** Where the connection pool's warnings go (dropped by default); never the console, whose lines are not JSON. */
   readonly warn?: (message: string) => void;
+  /** Connect, statement and keepalive bounds (DATABASE_*, TCP_KEEPALIVE_MS); the defaults when absent. */
+  readonly bounds?: DbBounds;
+  /** The statement bound to use instead of `bounds.statementTimeoutMs` (migrations). */
+  readonly statementTimeoutMs?: number;
+  /** Told of every connection the pool opens, and asked before one is reused. */
+  readonly links?: PgLinks;
+  /** Connect at init (MikroORM's default); false: at the first query, which the caller bounds. */
+  readonly connect?: boolean;
 }
 
+/** How much longer than the server's statement_timeout the client waits for an answer. */
+export const ANSWER_MARGIN_MS = 1_000;
+
 export function ormOptions(opts: OrmOptions): Options {
+  const b = opts.bounds ?? DEFAULTS.db;
+  const statementMs = opts.statementTimeoutMs ?? b.statementTimeoutMs;
+  const links = opts.links;
   return {
     clientUrl: opts.databaseUrl,
     entities: [EnhancementHistorySchema, TicketSchema, KbArticleSchema, IpAssetSchema, SearchLexemeSchema],
     ensureDatabase: opts.ensureDatabase ?? false,
+    connect: opts.connect ?? true,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
+    pool: {
+      min: 0,
+      max: opts.poolMax,
+      idleTimeoutMillis: 30_000,
+      // Opening a connection is bounded by pg's connect timeout; these are the pool's own backstops.
+      createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
+      // A free connection may be a while coming when all are busy with bounded statements.
+      acquireTimeoutMillis: b.connectTimeoutMs + statementMs + 2 * ANSWER_MARGIN_MS,
+      destroyTimeoutMillis: ANSWER_MARGIN_MS,
+      ...(links
+        ? {
+            afterCreate: (client: RawPgClient, done: (err: Error | null, client: RawPgClient) => void) => {
+              links.adopt(client);
+              done(null, client);
+            },
+          }
+        : {}),
+    },
     driverOptions: {
-      connection: { application_name: 'enhancer' },
+      connection: {
+        application_name: 'enhancer',
+        connectionTimeoutMillis: b.connectTimeoutMs,
+        // Server side: Postgres cancels a statement that runs too long (a lock wait, a slow disk).
+        statement_timeout: statementMs,
+        // Client side, for a silent server: pg gives up on an answer (the history store's own, shorter
+        // bound also destroys the connection; this one guards MikroORM's queries).
+        query_timeout: statementMs + 2 * ANSWER_MARGIN_MS,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: b.keepAliveMs,
+      },
+      // knex's own pool hook (MikroORM's PoolConfig type does not list it).
+      ...(links ? { pool: { validate: (client: RawPgClient) => links.usable(client) } } : {}),
       log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
     },
     debug: false,
@@ -41,15 +87,21 @@ export function openOrm(opts: OrmOptions): Promise<MikroORM> {
 
 /**
  * Creates the database if missing and applies every pending migration; safe to run again. The
- * migrator is loaded only here, so workers start without it.
+ * migrator is loaded only here, so workers start without it. Its statements get the migration bound.
  */
-export async function migrate(databaseUrl: string): Promise<string[]> {
+export async function migrate(databaseUrl: string, bounds: DbBounds = DEFAULTS.db): Promise<string[]> {
   const [{ Migrator }, { migrationsList }] = await Promise.all([
     import('@mikro-orm/migrations'),
     import('./migrations/index.js'),
   ]);
   const orm = await MikroORM.init({
-    ...ormOptions({ databaseUrl, poolMax: 1, ensureDatabase: true }),
+    ...ormOptions({
+      databaseUrl,
+      poolMax: 1,
+      ensureDatabase: true,
+      bounds,
+      statementTimeoutMs: bounds.migrationTimeoutMs,
+    }),
     extensions: [Migrator],
     migrations: { tableName: 'enhancer_migrations', migrationsList, transactional: true, allOrNothing: true },
   });
