@@ -83,6 +83,7 @@ export async function runIngest(
       queuePrefix: config.queuePrefix,
       deliveryLimit: config.deliveryLimit,
       connectionName: `enhancer-ingest ${config.log.pod ?? hostname()}`,
+      amqp: config.amqp,
       reconnect: config.reconnect,
       clock,
       random: Math.random,

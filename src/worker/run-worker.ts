@@ -85,6 +85,7 @@ export async function runWorker(
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
+        amqpBounds: config.amqp,
         connectionName: `enhancer-worker ${config.log.pod ?? hostname()}`,
         queuePrefix: config.queuePrefix,
         concurrency: config.concurrency,
