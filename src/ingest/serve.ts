@@ -13,5 +13,7 @@ export async function serveIngest(config: Config): Promise<number> {
     stopping: 'stopping: no new requests; finishing those in flight',
     stopped: 'ingest stopped',
     fields: { grace_ms: DRAIN_GRACE_MS },
+    // Draining the webhook, then closing the broker link and the tracer, each bounded.
+    stopWithinMs: DRAIN_GRACE_MS + 10_000,
   });
 }
