@@ -100,6 +100,8 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: DeliveryMode, t: Att
     deps.metrics.suspects.inc();
     deps.log.warn('redelivered job moved aside to run alone', {
       ...t.fields,
+      // Not decoded yet (it may be the poison): the message id is the job_id of a well-formed producer.
+      ...(d.messageId !== undefined ? { job_id: d.messageId } : {}),
       redeliveries: d.redeliveries,
       attempt: d.attempt,
     });
