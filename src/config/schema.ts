@@ -120,13 +120,13 @@ export const configSchema = z.object({
   /** DATABASE_CONNECT_TIMEOUT_MS: opening one Postgres connection, TCP through authentication. Default 5000. */
   DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   /**
-   * DATABASE_STATEMENT_TIMEOUT_MS: Postgres cancels a statement of the worker's running longer (server
-   * side); a write whose answer has not come 1 s after that fails and its connection is destroyed
-   * (client side). Default 5000.
+   * DATABASE_QUERY_TIMEOUT_MS: Postgres cancels a statement of the worker's running longer (server
+   * side, `statement_timeout`); a write whose answer has not come 1 s after that fails and its
+   * connection is destroyed (client side). Default 5000.
    */
-  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(5_000),
-  /** DATABASE_MIGRATION_TIMEOUT_MS: the same bound for `enhancer migrate`'s statements. Default 300000. */
-  DATABASE_MIGRATION_TIMEOUT_MS: int(1_000, 86_400_000).default(300_000),
+  DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(5_000),
+  /** MIGRATION_QUERY_TIMEOUT_MS: the same bound for `enhancer migrate`'s statements (DDL on big tables). Default 300000. */
+  MIGRATION_QUERY_TIMEOUT_MS: int(1_000, 86_400_000).default(300_000),
   /** TCP_KEEPALIVE_MS: idle time before TCP keepalive probes on Postgres and AMQP sockets. Default 10000. */
   TCP_KEEPALIVE_MS: int(1_000, 3_600_000).default(10_000),
   /** AMQP_HEARTBEAT_S: the heartbeat asked of the broker; a silent one is dropped after 2–3 of them. Default 5. */
@@ -318,8 +318,8 @@ export function compile(raw: Raw): Config {
     }),
     db: Object.freeze({
       connectTimeoutMs: raw.DATABASE_CONNECT_TIMEOUT_MS,
-      statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS,
-      migrationTimeoutMs: raw.DATABASE_MIGRATION_TIMEOUT_MS,
+      statementTimeoutMs: raw.DATABASE_QUERY_TIMEOUT_MS,
+      migrationTimeoutMs: raw.MIGRATION_QUERY_TIMEOUT_MS,
       keepAliveMs: raw.TCP_KEEPALIVE_MS,
     }),
     amqp: Object.freeze({

@@ -15,8 +15,8 @@ describe('network bounds in the config', () => {
   it('reads every bound', () => {
     const config = loadConfig({
       DATABASE_CONNECT_TIMEOUT_MS: '1500',
-      DATABASE_STATEMENT_TIMEOUT_MS: '2500',
-      DATABASE_MIGRATION_TIMEOUT_MS: '60000',
+      DATABASE_QUERY_TIMEOUT_MS: '2500',
+      MIGRATION_QUERY_TIMEOUT_MS: '60000',
       TCP_KEEPALIVE_MS: '3000',
       AMQP_HEARTBEAT_S: '2',
       AMQP_CONNECT_TIMEOUT_MS: '4000',
@@ -40,7 +40,7 @@ describe('network bounds in the config', () => {
     ['AMQP_HEARTBEAT_S', '0'],
     ['AMQP_HEARTBEAT_S', '61'],
     ['DATABASE_CONNECT_TIMEOUT_MS', '0'],
-    ['DATABASE_STATEMENT_TIMEOUT_MS', 'forever'],
+    ['DATABASE_QUERY_TIMEOUT_MS', 'forever'],
     ['WAIT_OUT_MAX_MS', String(2 ** 24)],
     ['TCP_KEEPALIVE_MS', '10'],
   ])('refuses %s=%s', (key, value) => {
