@@ -9,7 +9,7 @@ import { DRAIN_GRACE_MS, runIngest } from './run-ingest';
  */
 export async function serveIngest(config: Config): Promise<number> {
   const log = createLogger(config.log);
-  return untilSignal(log, await runIngest(config, log), {
+  return untilSignal(log, runIngest(config, log), {
     stopping: 'stopping: no new requests; finishing those in flight',
     stopped: 'ingest stopped',
     fields: { grace_ms: DRAIN_GRACE_MS },

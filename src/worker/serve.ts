@@ -16,7 +16,7 @@ export const SHUTDOWN_MARGIN_MS = 10_000;
  */
 export async function serveWorker(config: Config, hooks: WorkerHooks = {}): Promise<number> {
   const log = createLogger(config.log);
-  return untilSignal(log, await runWorker(config, log, hooks), {
+  return untilSignal(log, runWorker(config, log, hooks), {
     stopping: 'stopping: no new jobs; waiting for in-flight ones',
     stopped: 'worker stopped',
     fields: { grace_ms: config.shutdownGraceMs },

@@ -29,7 +29,7 @@ describe('untilSignal', () => {
     const clock = new FakeClock(0);
     const log = new RecordingLogger();
     const r = running();
-    const code = untilSignal(log, r.handle, lines, clock);
+    const code = untilSignal(log, Promise.resolve(r.handle), lines, clock);
     process.emit('SIGTERM');
     process.emit('SIGINT');
     await flushMicrotasks();
@@ -40,11 +40,48 @@ describe('untilSignal', () => {
     expect(log.lines.map((l) => l.msg)).toEqual(['stopping', 'stopped']);
   });
 
+  it('stops a server signalled while it was still starting, as soon as it is up', async () => {
+    const clock = new FakeClock(0);
+    const log = new RecordingLogger();
+    const r = running();
+    const start = deferred<typeof r.handle>();
+    const code = untilSignal(log, start.promise, lines, clock);
+    process.emit('SIGTERM');
+    await flushMicrotasks();
+    expect(r.stops).toHaveLength(0);
+    start.resolve(r.handle);
+    await flushMicrotasks();
+    expect(r.stops).toHaveLength(1);
+    r.done.resolve();
+    expect(await code).toBe(0);
+  });
+
+  it('returns 1 at the bound when a signalled start never ends', async () => {
+    const clock = new FakeClock(0);
+    const code = untilSignal(
+      new RecordingLogger(),
+      deferred<ReturnType<typeof running>['handle']>().promise,
+      lines,
+      clock,
+    );
+    process.emit('SIGINT');
+    await flushMicrotasks();
+    clock.advance(13_000);
+    expect(await code).toBe(1);
+  });
+
+  it('rejects with the error of a start that fails, and takes its signal listeners away', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const code = untilSignal(new RecordingLogger(), Promise.reject(new Error('postgres unavailable')), lines);
+    await expect(code).rejects.toThrow('postgres unavailable');
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
   it('returns 1 at the bound when the stop hangs (a silent peer), saying so', async () => {
     const clock = new FakeClock(0);
     const log = new RecordingLogger();
     const r = running();
-    const code = untilSignal(log, r.handle, lines, clock);
+    const code = untilSignal(log, Promise.resolve(r.handle), lines, clock);
     const settled = jest.fn();
     void code.then(settled);
     process.emit('SIGTERM');
