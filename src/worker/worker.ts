@@ -49,6 +49,10 @@ interface Link {
   deps?: ProcessDeps;
   consumerTag?: string;
   open: boolean;
+  /** The broker let a cancel or close go unanswered: later closes skip straight to cutting the socket. */
+  silent?: boolean;
+  /** What the connection reported before it closed (a heartbeat timeout, a socket error). */
+  error?: Error;
   /** message ids delivered on this link and not yet settled, with how many copies. */
   readonly holding: Map<string, number>;
 }
@@ -148,7 +152,8 @@ export class Worker {
   private async open(): Promise<Link> {
     const conn = await connectAmqp(this.opts.amqpUrl, this.opts.connectionName, this.opts.amqpBounds);
     const link: Link = { conn, open: true, holding: new Map() };
-    conn.on('error', () => undefined); // 'close' follows with the error
+    // 'close' follows; the channels' own closes come first, so the cause is kept for the log line.
+    conn.on('error', (err: Error) => (link.error ??= err));
     conn.on('close', (err?: Error) => this.lost(link, err ?? new Error('connection closed')));
     try {
       const publishCh = await conn.createConfirmChannel();
@@ -180,10 +185,14 @@ export class Worker {
   private async closeLink(link: Link): Promise<void> {
     const wasOpen = link.open;
     link.open = false;
-    const clock = this.opts.clock;
-    if (wasOpen && link.ch) await settlesWithin(clock, CONTROL_TIMEOUT_MS, link.ch.close());
-    await settlesWithin(clock, CONTROL_TIMEOUT_MS, link.conn.close());
+    if (wasOpen && link.ch && !link.silent) await this.answered(link, link.ch.close());
+    if (!link.silent) await this.answered(link, link.conn.close());
     destroySocket(link.conn);
+  }
+
+  /** Waits for a broker call at most CONTROL_TIMEOUT_MS; marks `link` silent if it overran. */
+  private async answered(link: Link, call: Promise<unknown>): Promise<void> {
+    if (!(await settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, call))) link.silent = true;
   }
 
   /** A connection or channel of `link` went away (or the broker cancelled our consumer). */
@@ -202,7 +211,7 @@ export class Worker {
     if (this.state !== 'running') return;
     this.state = 'reconnecting';
     this.opts.log.warn('lost the broker connection; reconnecting', {
-      error_message: err.message,
+      error_message: (link.error ?? err).message,
       jobs_held: link.holding.size,
     });
     this.reconnecting = this.reconnect().finally(() => {
@@ -354,12 +363,12 @@ export class Worker {
 
   /** Bounded: over a silent broker, the stop goes on (and the close that follows returns the messages). */
   private async cancelConsumer(): Promise<void> {
-    if (this.consuming) await settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, this.consuming);
     const link = this.link;
+    if (this.consuming && link) await this.answered(link, this.consuming);
     const tag = link?.consumerTag;
     if (!link || !tag) return;
     link.consumerTag = undefined;
-    if (link.open) await settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, link.ch!.cancel(tag));
+    if (link.open && !link.silent) await this.answered(link, link.ch!.cancel(tag));
   }
 
   /** Resolves true once nothing is in flight, false if `ms` passed first. */
