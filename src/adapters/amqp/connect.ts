@@ -40,7 +40,11 @@ export function withHeartbeat(url: string, seconds: number): string {
 /**
  * Cuts `conn`'s socket at once. A close handshake, or the half-close amqplib does after a heartbeat
  * timeout, waits for a peer that may never answer, and the open socket would keep the process alive.
+ * With an error, so amqplib (which listens for 'error' and 'end', not 'close') ends the connection
+ * and stops its heartbeat timers; on a socket already closed it does nothing.
  */
 export function destroySocket(conn: ChannelModel): void {
-  (conn as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream?.destroy?.();
+  const stream = (conn as unknown as { connection?: { stream?: { destroy?: (err: Error) => void } } })
+    .connection?.stream;
+  stream?.destroy?.(new Error('socket cut: the broker did not answer in time'));
 }

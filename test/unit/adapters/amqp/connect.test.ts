@@ -1,4 +1,5 @@
-import { withHeartbeat } from '../../../../src/adapters/amqp/connect';
+import type { ChannelModel } from 'amqplib';
+import { destroySocket, withHeartbeat } from '../../../../src/adapters/amqp/connect';
 
 describe('withHeartbeat', () => {
   it.each([
@@ -12,5 +13,14 @@ describe('withHeartbeat', () => {
 
   it('leaves a URL it cannot parse to amqplib, which reports it', () => {
     expect(withHeartbeat('not a url', 5)).toBe('not a url');
+  });
+});
+
+describe('destroySocket', () => {
+  it('destroys with an error, the event amqplib listens for to end the connection and its heartbeats', () => {
+    const destroyed: unknown[] = [];
+    const conn = { connection: { stream: { destroy: (err: Error) => destroyed.push(err) } } };
+    destroySocket(conn as unknown as ChannelModel);
+    expect(destroyed).toEqual([expect.objectContaining({ message: expect.stringMatching(/socket cut/) })]);
   });
 });
