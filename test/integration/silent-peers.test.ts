@@ -99,11 +99,11 @@ describe('silent peers', () => {
     await waitFor('reconnected', () => lines.some((l) => l.msg === 'reconnected to the broker'), 10_000);
     await waitFor('the job sent meanwhile', () => completed(during.job_id), 10_000);
     const recoverMs = Date.now() - healedAt;
+    await waitFor('ready again', () => probes.of('/readyz', healedAt).some((p) => p.status === 200));
 
     // Two to three heartbeat intervals of silence (amqplib checks once an interval), plus slack.
     expect(detectMs).toBeGreaterThanOrEqual(1_500);
-    expect(detectMs).toBeLessThan(3_600);
-    expect(probes.of('/readyz').at(-1)?.status).toBe(200);
+    expect(detectMs).toBeLessThan(4_000);
     console.log(
       `broker blackhole (heartbeat 1 s): noticed after ${detectMs} ms; job done ${recoverMs} ms after healing`,
     );
