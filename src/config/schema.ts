@@ -129,7 +129,7 @@ export const configSchema = z.object({
   MIGRATION_QUERY_TIMEOUT_MS: int(1_000, 86_400_000).default(300_000),
   /** TCP_KEEPALIVE_MS: idle time before TCP keepalive probes on Postgres and AMQP sockets. Default 10000. */
   TCP_KEEPALIVE_MS: int(1_000, 3_600_000).default(10_000),
-  /** AMQP_HEARTBEAT_S: the heartbeat asked of the broker; a silent one is dropped after 2–3 of them. Default 5. */
+  /** AMQP_HEARTBEAT_S: the heartbeat asked of the broker; one silent for 2 of them is dropped. Default 5. */
   AMQP_HEARTBEAT_S: int(1, 60).default(5),
   /** AMQP_CONNECT_TIMEOUT_MS: opening a broker connection, TCP through the AMQP handshake. Default 10000. */
   AMQP_CONNECT_TIMEOUT_MS: int(100, 600_000).default(10_000),

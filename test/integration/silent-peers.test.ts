@@ -59,7 +59,7 @@ describe('silent peers', () => {
     await t?.teardown();
   });
 
-  it('a broker blackholed: noticed within 2-3 heartbeats, /readyz 503 meanwhile, reconnected once healed', async () => {
+  it('a broker blackholed: noticed within about 2 heartbeats, /readyz 503 meanwhile, reconnected once healed', async () => {
     const { log, lines } = capturedLog(`mq-${t.prefix}`);
     worker = await runWorker(
       t.config({
@@ -85,7 +85,7 @@ describe('silent peers', () => {
       10_000,
     );
     const detectMs = Date.parse(String(lost.ts)) - cutAt;
-    expect(lost.error_message).toBe('Heartbeat timeout');
+    expect(lost.error_message).toMatch(/^no frame from the broker for \d+ ms$/);
     await waitFor('readiness to say so', () =>
       probes
         .of('/readyz', cutAt)
@@ -101,9 +101,9 @@ describe('silent peers', () => {
     const recoverMs = Date.now() - healedAt;
     await waitFor('ready again', () => probes.of('/readyz', healedAt).some((p) => p.status === 200));
 
-    // Two to three heartbeat intervals of silence (amqplib checks once an interval), plus slack.
-    expect(detectMs).toBeGreaterThanOrEqual(1_500);
-    expect(detectMs).toBeLessThan(4_000);
+    // Two heartbeat intervals of silence, checked every quarter interval, plus slack for busy timers.
+    expect(detectMs).toBeGreaterThanOrEqual(1_900);
+    expect(detectMs).toBeLessThan(3_000);
     console.log(
       `broker blackhole (heartbeat 1 s): noticed after ${detectMs} ms; job done ${recoverMs} ms after healing`,
     );

@@ -1,5 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import { DEFAULTS, type AmqpBounds } from '../../config/schema';
+import { backgroundClock } from '../../domain/clock';
+import { watchSilence, type WatchedStream } from './silence-watch';
 
 /**
  * Every connection enhancer opens: named for `rabbitmqctl list_connections`, and bounded.
@@ -7,22 +9,26 @@ import { DEFAULTS, type AmqpBounds } from '../../config/schema';
  * - Opening may go `connectTimeoutMs` without a byte from the broker: an address that accepts TCP and
  *   then stays silent (a half-dead broker, a proxy) would otherwise hold the open, and every reconnect
  *   and shutdown behind it, for ever.
- * - Once open, heartbeats every `heartbeatS` both ways: amqplib drops a connection that has heard
- *   nothing for two to three of them, so a partition (no FIN, no RST) is noticed within that, instead of
- *   after the broker's 60 s default (the client asks; the lower of the two offers wins).
+ * - Once open, heartbeats every `heartbeatS` both ways (the client asks; the lower of the two offers
+ *   wins), and a connection that has heard nothing for two of them is cut (see {@link watchSilence}):
+ *   a partition (no FIN, no RST) is noticed within about 2 heartbeats, not the broker's 60 s default.
  * - TCP keepalive, so even a socket that nobody writes to learns its peer is gone.
  */
-export function connectAmqp(
+export async function connectAmqp(
   url: string,
   connectionName: string,
   bounds: AmqpBounds = DEFAULTS.amqp,
 ): Promise<ChannelModel> {
-  return amqp.connect(withHeartbeat(url, bounds.heartbeatS), {
+  const conn = await amqp.connect(withHeartbeat(url, bounds.heartbeatS), {
     clientProperties: { connection_name: connectionName },
     timeout: bounds.connectTimeoutMs,
     keepAlive: true,
     keepAliveDelay: bounds.keepAliveMs,
   });
+  // Only once open: during the handshake amqplib reads step by step, between 'readable' listeners.
+  const stream = socketOf(conn);
+  if (stream) watchSilence(stream, 2 * bounds.heartbeatS * 1000, backgroundClock);
+  return conn;
 }
 
 /** `url` asking for a `seconds` heartbeat (a `heartbeat` the URL already names gives way to the config). */
@@ -44,7 +50,10 @@ export function withHeartbeat(url: string, seconds: number): string {
  * and stops its heartbeat timers; on a socket already closed it does nothing.
  */
 export function destroySocket(conn: ChannelModel): void {
-  const stream = (conn as unknown as { connection?: { stream?: { destroy?: (err: Error) => void } } })
-    .connection?.stream;
-  stream?.destroy?.(new Error('socket cut: the broker did not answer in time'));
+  socketOf(conn)?.destroy(new Error('socket cut: the broker did not answer in time'));
+}
+
+/** amqplib's socket under a connection (not in its typings). */
+function socketOf(conn: ChannelModel): WatchedStream | undefined {
+  return (conn as unknown as { connection?: { stream?: WatchedStream } }).connection?.stream;
 }
