@@ -1,5 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { DEFAULTS, type DbBounds } from '../../config/schema';
+import { systemClock } from '../../domain/clock';
+import { withTimeout } from '../../lib/with-timeout';
 import { EnhancementHistorySchema } from './entities';
 import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
 import type { PgLinks, RawPgClient } from './pg-links';
@@ -42,8 +44,10 @@ export function ormOptions(opts: OrmOptions): Options {
       idleTimeoutMillis: 30_000,
       // Opening a connection is bounded by pg's connect timeout; these are the pool's own backstops.
       createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
-      // A free connection may be a while coming when all are busy with bounded statements.
-      acquireTimeoutMillis: b.connectTimeoutMs + statementMs + 2 * ANSWER_MARGIN_MS,
+      // A free connection may be a while coming when all are busy with the worker's bounded
+      // statements. Not the migration bound: `migrate` runs one statement at a time on its one
+      // connection, so its waits are for a connection being opened, and must stay as short.
+      acquireTimeoutMillis: b.connectTimeoutMs + b.statementTimeoutMs + 2 * ANSWER_MARGIN_MS,
       destroyTimeoutMillis: ANSWER_MARGIN_MS,
       ...(links
         ? {
@@ -94,7 +98,7 @@ export async function migrate(databaseUrl: string, bounds: DbBounds = DEFAULTS.d
     import('@mikro-orm/migrations'),
     import('./migrations/index.js'),
   ]);
-  const orm = await MikroORM.init({
+  const opening = MikroORM.init({
     ...ormOptions({
       databaseUrl,
       poolMax: 1,
@@ -104,6 +108,18 @@ export async function migrate(databaseUrl: string, bounds: DbBounds = DEFAULTS.d
     }),
     extensions: [Migrator],
     migrations: { tableName: 'enhancer_migrations', migrationsList, transactional: true, allOrNothing: true },
+  });
+  // Opening may connect up to three times (the database, the server's own to create it, the database
+  // again), each bounded; this bounds the whole, whatever path the ORM takes (a migrate hook must
+  // fail, not hang). One that opens after all is closed.
+  const orm = await withTimeout(
+    systemClock,
+    3 * (bounds.connectTimeoutMs + 2 * ANSWER_MARGIN_MS),
+    'opening the database',
+    () => opening,
+  ).catch((err: unknown) => {
+    void opening.then((late) => late.close(true)).catch(() => undefined);
+    throw err;
   });
   try {
     const applied = await orm.getMigrator().up();
