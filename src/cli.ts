@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadConfig } from './config/load';
 import { UsageError } from './cli/usage-error';
+import { redactSecrets } from './lib/redact';
 
 // Each command loads only its own modules: a worker pod starts without the migrator or the CLI tools.
 const usage = `usage:
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate': {
       const { migrate } = await import('./adapters/db/orm.js');
-      const applied = await migrate(config.databaseUrl);
+      const applied = await migrate(config.databaseUrl, config.db);
       out(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
       return 0;
     }
@@ -58,18 +59,25 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const code = (e as { code?: unknown }).code;
-    const usage =
-      e.name === 'ConfigError' ||
-      e.name === 'UsageError' ||
-      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
-    process.stderr.write(`enhancer: ${e.message.split('\n')[0]}\n`);
-    process.exitCode = usage ? 2 : 1;
-  },
-);
+/**
+ * Once a command is done, the process should end by itself. If something still holds the event loop
+ * (a socket to a peer that never answered, a timer a library forgot), it ends anyway after this long.
+ */
+const EXIT_LINGER_MS = 2_000;
+
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_LINGER_MS).unref();
+}
+
+main(process.argv.slice(2)).then(exitSoon, (err: unknown) => {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  const usage =
+    e.name === 'ConfigError' ||
+    e.name === 'UsageError' ||
+    (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+  // A driver's message may quote a connection string: never print its password.
+  process.stderr.write(`enhancer: ${redactSecrets(e.message.split('\n')[0] ?? '')}\n`);
+  exitSoon(usage ? 2 : 1);
+});

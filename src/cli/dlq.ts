@@ -2,7 +2,12 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/schema';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { connectAmqp } from '../adapters/amqp/connect';
-import { listDeadLetters, replayDeadLetters, type DeadLetter } from '../adapters/amqp/dead-letters';
+import {
+  listDeadLetters,
+  replayDeadLetters,
+  type DeadLetter,
+  type ReplayResult,
+} from '../adapters/amqp/dead-letters';
 import { names } from '../adapters/amqp/topology';
 import { openOrm } from '../adapters/db/orm';
 import { resetForReplay, undoReplayReset } from '../adapters/db/replay-reset';
@@ -26,7 +31,7 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
     throw new UsageError(`unknown dlq command ${JSON.stringify(sub ?? '')}`);
 
   const n = names(config.queuePrefix);
-  const conn = await connectAmqp(config.amqpUrl, 'enhancer-dlq');
+  const conn = await connectAmqp(config.amqpUrl, 'enhancer-dlq', config.amqp);
   conn.on('error', () => undefined);
   try {
     const ch = await conn.createChannel();
@@ -37,7 +42,7 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
       else printTable(letters, out);
       return;
     }
-    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 1 });
+    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 1, bounds: config.db });
     try {
       const publisher = new ConfirmPublisher(await conn.createConfirmChannel());
       const result = await replayDeadLetters(ch, publisher, n, {
@@ -45,9 +50,13 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
         includeInvalid: values['include-invalid'],
         resetHistory: (l) => resetForReplay(orm, l.job_id!, l.tenant_id!),
         undoReset: (l) => undoReplayReset(orm, l.job_id!, l.tenant_id!, l.error_message ?? l.reason),
+      }).catch((err: unknown) => {
+        // Those moved before the failure are listed; the error line says how many (exit code 1).
+        const done = (err as { done?: ReplayResult } | null)?.done;
+        if (done) printReplay(done, out);
+        throw err;
       });
-      result.replayed.forEach((l) => out(`replayed ${l.job_id ?? '(no job_id)'}`));
-      result.skipped.forEach(({ letter, why }) => out(`skipped ${letter.job_id ?? '(no job_id)'}: ${why}`));
+      printReplay(result, out);
       out(`${result.replayed.length} replayed, ${result.skipped.length} left in ${n.dead}`);
     } finally {
       await orm.close(true);
@@ -55,6 +64,11 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
   } finally {
     await conn.close().catch(() => undefined);
   }
+}
+
+function printReplay(result: ReplayResult, out: (line: string) => void): void {
+  result.replayed.forEach((l) => out(`replayed ${l.job_id ?? '(no job_id)'}`));
+  result.skipped.forEach(({ letter, why }) => out(`skipped ${letter.job_id ?? '(no job_id)'}: ${why}`));
 }
 
 function printTable(letters: DeadLetter[], out: (line: string) => void): void {

@@ -12,8 +12,6 @@ import { refusalLine, summaryLine } from './import-output';
 import { openProgress } from './import-progress';
 import { UsageError } from './usage-error';
 
-/** Bound on connecting to Postgres (and on waiting for the pool): an import is run by a person. */
-const CONNECT_TIMEOUT_MS = 10_000;
 /** Invalid lines printed before "… and N more". */
 const SHOWN_ISSUES = 20;
 
@@ -90,10 +88,12 @@ async function importIntoDatabase(config: Config, opts: ImportOptions): Promise<
     import('../adapters/db/orm.js'),
     import('../adapters/db/import/import-rows.js'),
   ]);
+  // Its statements get the migration bound: one upsert of a large file runs far longer than a job's.
   const orm = await openOrm({
     databaseUrl: config.databaseUrl,
     poolMax: 1,
-    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    bounds: config.db,
+    statementTimeoutMs: config.db.migrationTimeoutMs,
   });
   try {
     return await importRows(orm, opts);

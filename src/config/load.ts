@@ -1,3 +1,4 @@
+import { redactSecrets } from '../lib/redact';
 import { configSchema, compile, type Config } from './schema';
 
 /** A configuration value that failed validation; the message names the variable. */
@@ -17,8 +18,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'environment');
+    // The value is shown (it is what the operator must fix), but never a password in it.
     throw new ConfigError(
-      `invalid ${key}=${JSON.stringify(present[key] ?? '')}: ${issue?.message ?? 'invalid'}`,
+      redactSecrets(`invalid ${key}=${JSON.stringify(present[key] ?? '')}: ${issue?.message ?? 'invalid'}`),
     );
   }
   const config = compile(parsed.data);

@@ -150,6 +150,29 @@ export const configSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
   /** OTEL_SERVICE_NAME: `service.name` on every span. */
   OTEL_SERVICE_NAME: z.string().min(1).default('enhancer'),
+  // Bounds on every network call, so a silent peer (a partition: no FIN, no RST) is noticed in time.
+  /** DATABASE_CONNECT_TIMEOUT_MS: opening one Postgres connection, TCP through authentication. Default 5000. */
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  /**
+   * DATABASE_QUERY_TIMEOUT_MS: Postgres cancels a statement of the worker's running longer (server
+   * side, `statement_timeout`); a write whose answer has not come 1 s after that fails and its
+   * connection is destroyed (client side). Default 5000.
+   */
+  DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(5_000),
+  /** MIGRATION_QUERY_TIMEOUT_MS: the same bound for `enhancer migrate`'s statements (DDL on big tables). Default 300000. */
+  MIGRATION_QUERY_TIMEOUT_MS: int(1_000, 86_400_000).default(300_000),
+  /** TCP_KEEPALIVE_MS: idle time before TCP keepalive probes on Postgres and AMQP sockets. Default 10000. */
+  TCP_KEEPALIVE_MS: int(1_000, 3_600_000).default(10_000),
+  /** AMQP_HEARTBEAT_S: the heartbeat asked of the broker; one silent for 2 of them is dropped. Default 5. */
+  AMQP_HEARTBEAT_S: int(1, 60).default(5),
+  /** AMQP_CONNECT_TIMEOUT_MS: opening a broker connection, TCP through the AMQP handshake. Default 10000. */
+  AMQP_CONNECT_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** WAIT_OUT_MAX_MS: the cap on one wait-out delay, which grows while an outage lasts. Default 30000. */
+  WAIT_OUT_MAX_MS: int(1_000, 2 ** 24 - 1).default(30_000),
+  /** READY_MAX_WRITE_STALL_MS: /readyz fails while history writes have been pending or failing this long. Default 10000. */
+  READY_MAX_WRITE_STALL_MS: int(100).default(10_000),
+  /** HEALTH_MAX_WRITE_PENDING_MS: /healthz fails while one history write has been pending this long. Default 60000. */
+  HEALTH_MAX_WRITE_PENDING_MS: int(1_000).default(60_000),
 });
 
 type Raw = z.output<typeof configSchema>;
@@ -226,6 +249,29 @@ export interface Config {
     /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT. */
     readonly otlpEndpoint?: string;
   };
+  /** Bounds on Postgres connections and statements. */
+  readonly db: DbBounds;
+  /** Bounds on broker connections. */
+  readonly amqp: AmqpBounds;
+  /** History writes that stall: first not ready, then not live (the kubelet restarts the pod). */
+  readonly writeStall: { readonly readyMs: number; readonly liveMs: number };
+  /** The cap on one wait-out delay (they grow from the first retry delay while an outage lasts). */
+  readonly waitOutMaxMs: number;
+}
+
+export interface DbBounds {
+  readonly connectTimeoutMs: number;
+  /** Server-side statement_timeout of the worker's statements; the client gives up 1 s later. */
+  readonly statementTimeoutMs: number;
+  /** The same for `enhancer migrate`. */
+  readonly migrationTimeoutMs: number;
+  readonly keepAliveMs: number;
+}
+
+export interface AmqpBounds {
+  readonly heartbeatS: number;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveMs: number;
 }
 
 export interface ClusterConfig {
@@ -347,5 +393,24 @@ export function compile(raw: Raw): Config {
       exporters: Object.freeze(raw.OTEL_TRACES_EXPORTER?.split(/ *, */) ?? []),
       otlpEndpoint: raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? raw.OTEL_EXPORTER_OTLP_ENDPOINT,
     }),
+    db: Object.freeze({
+      connectTimeoutMs: raw.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: raw.DATABASE_QUERY_TIMEOUT_MS,
+      migrationTimeoutMs: raw.MIGRATION_QUERY_TIMEOUT_MS,
+      keepAliveMs: raw.TCP_KEEPALIVE_MS,
+    }),
+    amqp: Object.freeze({
+      heartbeatS: raw.AMQP_HEARTBEAT_S,
+      connectTimeoutMs: raw.AMQP_CONNECT_TIMEOUT_MS,
+      keepAliveMs: raw.TCP_KEEPALIVE_MS,
+    }),
+    writeStall: Object.freeze({
+      readyMs: raw.READY_MAX_WRITE_STALL_MS,
+      liveMs: raw.HEALTH_MAX_WRITE_PENDING_MS,
+    }),
+    waitOutMaxMs: raw.WAIT_OUT_MAX_MS,
   });
 }
+
+/** Every default, compiled: for dev tools and tests that open connections without a loaded config. */
+export const DEFAULTS: Config = compile(configSchema.parse({}));

@@ -50,12 +50,24 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+/** What an infrastructure failure was about; the `cause` label of the wait-out metric. */
+export type InfrastructureCause = 'postgres' | 'shutdown' | 'other';
+
 /** Postgres or RabbitMQ failed under the job: wait it out without spending the job's retries. */
 export class InfrastructureError extends Error {
   override readonly name = 'InfrastructureError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Postgres under the history writes, the worker shutting down, or anything else. */
+  readonly dependency: InfrastructureCause;
+  constructor(message: string, options?: { cause?: unknown; dependency?: InfrastructureCause }) {
     super(message, options);
+    this.dependency = options?.dependency ?? 'other';
   }
+}
+
+/** The dependency an infrastructure error names (read as data: errors cross realms). */
+export function infrastructureCause(err: unknown): InfrastructureCause {
+  const d = (err as { dependency?: unknown } | null | undefined)?.dependency;
+  return d === 'postgres' || d === 'shutdown' ? d : 'other';
 }
 
 export type ErrorKind = 'validation' | 'permanent' | 'transient' | 'deadline' | 'infrastructure';

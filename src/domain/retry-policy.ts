@@ -42,9 +42,25 @@ export function decide(attempt: number, err: unknown, policy: RetryPolicy, rando
   };
 }
 
-/** How long a job waits out an outage before it comes back at the same attempt. */
-export function waitOutMs(policy: RetryPolicy, random: number): number {
-  return Math.max(MIN_WAIT_OUT_MS, backoffMs(1, policy, random));
+/** How long this worker has seen an outage last, and the cap on a wait-out delay (WAIT_OUT_MAX_MS). */
+export interface Outage {
+  readonly ms: number;
+  readonly maxDelayMs: number;
+}
+
+const NO_OUTAGE: Outage = { ms: 0, maxDelayMs: 0 };
+
+/**
+ * How long a job waits out an outage before it comes back at the same attempt: the first retry delay
+ * (at least MIN_WAIT_OUT_MS) while the outage is young, then half as long as it has lasted so far, up
+ * to `outage.maxDelayMs`; less a random fraction up to the jitter. So a job comes back each time the
+ * outage has grown by half, and the jobs in hand cost the broker fewer republishes the longer it lasts,
+ * whatever the size of the fleet; once it ends, the longest a job still waits is the cap.
+ */
+export function waitOutMs(policy: RetryPolicy, random: number, outage: Outage = NO_OUTAGE): number {
+  const first = Math.max(MIN_WAIT_OUT_MS, Math.min(policy.maxDelayMs, policy.baseMs));
+  const grown = Math.min(Math.max(first, outage.maxDelayMs), Math.max(first, outage.ms / 2));
+  return Math.max(MIN_WAIT_OUT_MS, Math.round(grown * (1 - policy.jitter * random)));
 }
 
 /** Redelivered by the broker more often than the limit: the job keeps killing or losing its worker. */

@@ -1,6 +1,6 @@
 import type { Context, Tracer } from '@opentelemetry/api';
 import { openProducer, type Producer } from '../adapters/amqp/producer';
-import type { Backoff } from '../config/schema';
+import type { AmqpBounds, Backoff } from '../config/schema';
 import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import type { Job } from '../domain/job';
@@ -29,6 +29,7 @@ export interface JobPublisherOptions {
   readonly queuePrefix: string;
   readonly deliveryLimit: number;
   readonly connectionName: string;
+  readonly amqp: AmqpBounds;
   readonly reconnect: Backoff;
   readonly clock: Clock;
   readonly random: () => number;
@@ -122,6 +123,7 @@ export class JobPublisher {
           queuePrefix: this.opts.queuePrefix,
           deliveryLimit: this.opts.deliveryLimit,
           connectionName: this.opts.connectionName,
+          amqp: this.opts.amqp,
           tracer: this.opts.tracer,
         }),
       {

@@ -65,6 +65,7 @@ export async function runIngest(
       queuePrefix: config.queuePrefix,
       deliveryLimit: config.deliveryLimit,
       connectionName: `enhancer-ingest ${config.log.pod ?? hostname()}`,
+      amqp: config.amqp,
       reconnect: config.reconnect,
       clock,
       random: Math.random,

@@ -9,9 +9,11 @@ import { DRAIN_GRACE_MS, runIngest } from './run-ingest';
  */
 export async function serveIngest(config: Config): Promise<number> {
   const log = createLogger(config.log);
-  return untilSignal(log, await runIngest(config, log), {
+  return untilSignal(log, runIngest(config, log), {
     stopping: 'stopping: no new requests; finishing those in flight',
     stopped: 'ingest stopped',
     fields: { grace_ms: DRAIN_GRACE_MS },
+    // Draining the webhook, then closing the broker link and the tracer, each bounded.
+    stopWithinMs: DRAIN_GRACE_MS + 10_000,
   });
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { redactSecrets } from '../lib/redact';
 
 export interface Probe {
   /** null when healthy, else the reason. */
@@ -16,6 +17,20 @@ export interface HealthServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How long a request may take to arrive, and how often Node looks for ones that overran. */
+export interface RequestLimits {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  /**
+   * Node checks the two bounds above only this often (its default is 30 s, so a slow client held a
+   * socket for about 30 s whatever the bounds said): a client is cut at most this much late.
+   */
+  readonly checkEveryMs: number;
+}
+
+/** A client trickling headers or a body (slowloris) holds a socket and up to a body's worth of memory. */
+export const REQUEST_LIMITS: RequestLimits = { headersMs: 10_000, requestMs: 15_000, checkEveryMs: 1_000 };
+
 /**
  * /healthz (liveness), /readyz (readiness) and /metrics, on Node's own http. Any other request goes to
  * `handle` when given (the ingest webhook shares the port), else gets a 404.
@@ -26,9 +41,16 @@ export async function startHealthServer(opts: {
   live: Probe;
   ready: Probe;
   handle?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  limits?: RequestLimits;
 }): Promise<HealthServer> {
   let closing = false;
-  const server = http.createServer((req, res) => {
+  const limits = opts.limits ?? REQUEST_LIMITS;
+  const bounds = {
+    headersTimeout: limits.headersMs,
+    requestTimeout: limits.requestMs,
+    connectionsCheckingInterval: limits.checkEveryMs,
+  };
+  const server = http.createServer(bounds, (req, res) => {
     // A keep-alive client would otherwise hold its connection open through the whole grace time.
     if (closing) res.setHeader('connection', 'close');
     // A request that was in progress when closing began leaves an idle keep-alive connection behind.
@@ -47,7 +69,7 @@ export async function startHealthServer(opts: {
       },
       (err: unknown) => {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'error', reason: String(err) }));
+        res.end(JSON.stringify({ status: 'error', reason: redactSecrets(String(err)) }));
       },
     );
   });
@@ -57,7 +79,9 @@ export async function startHealthServer(opts: {
       return { status: 200, type: opts.registry.contentType, body: await opts.registry.metrics() };
     }
     if (path === '/healthz' || path === '/readyz') {
-      const reason = await (path === '/healthz' ? opts.live : opts.ready)();
+      const found = await (path === '/healthz' ? opts.live : opts.ready)();
+      // Probe answers reach whoever can reach the port: a reason quoting a connection string is scrubbed.
+      const reason = found === null ? null : redactSecrets(found);
       const body = JSON.stringify(reason === null ? { status: 'ok' } : { status: 'unavailable', reason });
       return { status: reason === null ? 200 : 503, type: 'application/json', body };
     }
@@ -68,10 +92,6 @@ export async function startHealthServer(opts: {
     server.listen(opts.port, () => resolve());
   });
   server.keepAliveTimeout = 5_000;
-  // A client trickling headers or a body (slowloris) holds a socket and up to a body's worth of memory:
-  // bound how long a request may take to arrive (Node's defaults are 60 s and 300 s).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
   return {
     port: (server.address() as AddressInfo).port,
     close: (graceMs = 0) =>

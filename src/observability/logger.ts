@@ -1,5 +1,6 @@
 import os from 'node:os';
 import winston from 'winston';
+import { redactSecrets } from '../lib/redact';
 import { TurnBuffer } from './turn-buffer';
 
 export type Fields = Record<string, unknown>;
@@ -21,6 +22,17 @@ export interface LoggerOptions {
   /** Where lines go; stdout by default (what `kubectl logs` reads). */
   readonly stream?: NodeJS.WritableStream;
 }
+
+/**
+ * No password leaves in a log line: an error message may quote a connection string (a driver's, or
+ * ours). Top-level string fields and the message are scrubbed; lines carry no nested free text.
+ */
+const redacted = winston.format((info) => {
+  for (const [k, v] of Object.entries(info)) {
+    if (typeof v === 'string') info[k] = redactSecrets(v);
+  }
+  return info;
+});
 
 const jsonLine = winston.format((info) => {
   const { level, message, timestamp: _t, ...rest } = info;
@@ -48,7 +60,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const w = winston.createLogger({
     level: opts.level,
     defaultMeta: { service: opts.service ?? 'enhancer', pod: opts.pod ?? os.hostname() },
-    format: opts.format === 'pretty' ? prettyLine() : jsonLine(),
+    format: winston.format.combine(redacted(), opts.format === 'pretty' ? prettyLine() : jsonLine()),
     transports: [new winston.transports.Stream({ stream: new TurnBuffer(opts.stream ?? process.stdout) })],
   });
   return wrap(w);

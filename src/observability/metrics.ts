@@ -64,7 +64,14 @@ export class WorkerMetrics {
   });
   readonly waitOuts = new Counter({
     name: 'enhancement_infrastructure_delays_total',
-    help: 'Jobs delayed without spending a retry because Postgres or the broker failed under them.',
+    help: 'Jobs delayed without spending a retry because something failed under them, by cause: postgres (history writes), shutdown (aborted by a stop), other.',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly waitOutDelay = new Gauge({
+    name: 'enhancement_infrastructure_delay_seconds',
+    help: 'The last wait-out delay chosen, by cause: it grows while an outage lasts, up to WAIT_OUT_MAX_MS.',
+    labelNames: ['cause'] as const,
     registers: [this.registry],
   });
   readonly janitorAbandoned = new Counter({
@@ -159,6 +166,12 @@ export class WorkerMetrics {
   /** One context step ended (the `StepMetrics` port of the context pipeline). */
   observeStep(step: string, status: string, seconds: number): void {
     this.stepDuration.observe({ step, status }, seconds);
+  }
+
+  /** A job was delayed by `delayMs` without spending a retry. */
+  waitedOut(cause: string, delayMs: number): void {
+    this.waitOuts.inc({ cause });
+    this.waitOutDelay.set({ cause }, delayMs / 1000);
   }
 
   attempt(status: TaskStatus, tenantId: string | undefined, seconds?: number): void {

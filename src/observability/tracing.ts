@@ -25,6 +25,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/schema';
 import { errorMessage } from '../domain/errors';
+import { redactSecrets } from '../lib/redact';
 import { SyncContextManager } from './sync-context';
 
 /** The instrumentation scope of every span enhancer makes. */
@@ -151,8 +152,14 @@ export function traceFields(span: Span): { trace_id?: string; span_id?: string }
 /** Marks `span` failed by `err` (status ERROR with the message, plus an exception event). */
 export function markFailed(span: Span, err: unknown): void {
   if (!span.isRecording()) return;
-  span.recordException(err instanceof Error ? err : errorMessage(err));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+  // Copied, not the error itself: its message and stack may quote a connection string's password.
+  const message = redactSecrets(errorMessage(err));
+  span.recordException(
+    err instanceof Error
+      ? { name: err.name, message, ...(err.stack ? { stack: redactSecrets(err.stack) } : {}) }
+      : message,
+  );
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
 /**

@@ -9,6 +9,8 @@ import {
   errorMessage,
   errorType,
   failureResult,
+  infrastructureCause,
+  type InfrastructureCause,
 } from '../domain/errors';
 import type { HistoryStore } from '../domain/history';
 import type { Job } from '../domain/job';
@@ -46,6 +48,10 @@ export interface ProcessDeps {
   readonly queues: { readonly fresh: string; readonly solo: string };
   /** Told of each dead letter once it is in the queue (a Kubernetes Event in a cluster); must not throw. */
   readonly onDeadLetter?: (info: { jobId?: string; tenantId?: string; reason: string }) => void;
+  /** How long this worker has seen the outage behind `cause` (0: none); wait-out delays grow with it. */
+  readonly outageMs: (cause: InfrastructureCause) => number;
+  /** WAIT_OUT_MAX_MS: the cap on one wait-out delay. */
+  readonly waitOutMaxMs: number;
 }
 
 /** How a delivery ended, for the consumer loop and tests. */
@@ -95,6 +101,8 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: DeliveryMode, t: Att
     deps.metrics.suspects.inc();
     deps.log.warn('redelivered job moved aside to run alone', {
       ...t.fields,
+      // Not decoded yet (it may be the poison): the message id is the job_id of a well-formed producer.
+      ...(d.messageId !== undefined ? { job_id: d.messageId } : {}),
       redeliveries: d.redeliveries,
       attempt: d.attempt,
     });
@@ -223,7 +231,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
   t.fail(err);
   const failure = failureOf(err, deps.clock);
   const decision = decide(d.attempt, err, deps.retry, deps.random());
-  if (decision.kind === 'wait-out') return waitOut(ctx, err, decision.delayMs);
+  if (decision.kind === 'wait-out') return waitOut(ctx, err);
   log.warn('attempt failed', {
     error_type: failure.errorType,
     error_message: failure.errorMessage,
@@ -320,7 +328,7 @@ async function deadLetter(
       log.error('dead-lettered; the history row will be written when Postgres is back', {
         error_message: errorMessage(err),
       });
-      return waitOut({ d, job, log, deps, t }, err, undefined, reason);
+      return waitOut({ d, job, log, deps, t }, err, reason);
     }
     // Refused for its data (e.g. the job_id belongs to another tenant): no retry can record it.
     log.error('dead-lettered; history refused the row', { error_message: errorMessage(err) });
@@ -342,8 +350,7 @@ async function recordDeadLetter(ctx: JobCtx, owed: NonNullable<Delivery['deadLet
       }),
     );
   } catch (err) {
-    if (errorKind(err) === 'infrastructure')
-      return waitOut(ctx, err, undefined, owed.reason as DeadLetterReason);
+    if (errorKind(err) === 'infrastructure') return waitOut(ctx, err, owed.reason as DeadLetterReason);
     log.error('history refused the dead-lettered job', { error_message: errorMessage(err) });
   }
   d.ack();
@@ -401,18 +408,27 @@ async function deferConcurrent({ d, log, deps }: JobCtx): Promise<Outcome> {
   return 'delayed';
 }
 
-/** Postgres (or the worker itself) failed under the job: come back later at the same attempt. */
+/**
+ * Postgres (or the worker itself) failed under the job: come back later at the same attempt, after a
+ * delay that grows with how long this worker has seen the outage.
+ */
 async function waitOut(
   { d, log, deps, t }: JobCtx,
   err: unknown,
-  ms = waitOutMs(deps.retry, deps.random()),
   deadLettered?: DeadLetterReason,
 ): Promise<Outcome> {
   t.fail(err);
+  const cause = infrastructureCause(err);
+  const outage = { ms: deps.outageMs(cause), maxDelayMs: deps.waitOutMaxMs };
+  const ms = waitOutMs(deps.retry, deps.random(), outage);
   await deps.bus.delay(d, d.attempt, ms, undefined, deadLettered);
   d.ack();
-  deps.metrics.waitOuts.inc();
-  log.warn('job delayed without spending a retry', { delay_ms: ms, error_message: errorMessage(err) });
+  deps.metrics.waitedOut(cause, ms);
+  log.warn('job delayed without spending a retry', {
+    delay_ms: ms,
+    cause,
+    error_message: errorMessage(err),
+  });
   return 'delayed';
 }
 
@@ -420,7 +436,7 @@ function normalise(err: unknown): unknown {
   if (err instanceof AttemptAborted || (err as Error | undefined)?.name === 'AttemptAborted') {
     const reason = (err as AttemptAborted).reason;
     return reason === 'shutdown'
-      ? new InfrastructureError('worker shut down before the attempt finished')
+      ? new InfrastructureError('worker shut down before the attempt finished', { dependency: 'shutdown' })
       : new DeadlineError('attempt aborted at its soft deadline');
   }
   return err;

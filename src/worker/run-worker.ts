@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
-import { PgHistoryStore } from '../adapters/db/history-store';
-import { openOrm, openReadPool } from '../adapters/db/orm';
+import { openHistoryStore, type PgHistoryStore } from '../adapters/db/history-store';
+import { openReadPool } from '../adapters/db/orm';
+import { PgLinks } from '../adapters/db/pg-links';
 import { readFile } from 'node:fs/promises';
 import { PgContextStore } from '../adapters/db/context-store';
 import { PgWritebackStore } from '../adapters/db/writeback-store';
@@ -12,7 +13,7 @@ import { ConfigError } from '../config/load';
 import { Synthesizer } from '../pipeline/synthesis/synthesize';
 import { openTenants } from '../tenants/open';
 import { backgroundClock, systemClock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import { errorMessage, type InfrastructureCause } from '../domain/errors';
 import { enhancerFor } from '../pipeline';
 import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
@@ -64,20 +65,20 @@ export async function runWorker(
     // The ORM opens while the worker connects to the broker: start-up pays for the slower, not both.
     // A worker that cannot reach Postgres at start exits (its pod restarts, visibly) instead of
     // taking jobs only to wait each one out.
-    const opening = openOrm({
+    const opening = openHistoryStore({
       databaseUrl: config.databaseUrl,
       poolMax: config.databasePoolMax,
+      bounds: config.db,
       warn: (message) => log.warn('postgres connection pool', { detail: message }),
-    }).then(async (orm) => {
-      const store = new PgHistoryStore(orm);
-      await store.ping().catch(async (err: unknown) => {
-        await orm.close(true);
-        throw err;
-      });
-      return store;
     });
     // Awaited below with the broker start; until then, an early failure must not go unhandled.
     opening.catch(() => undefined);
+    // Liveness reads it synchronously (a probe must answer even while the pool is stuck).
+    let history: PgHistoryStore | undefined;
+    void opening.then(
+      (h) => (history = h),
+      () => undefined,
+    );
     // Released last, after the worker stopped writing; a failed open has nothing to release.
     life.add(async () => (await opening.catch(() => undefined))?.close());
     // Off outside a cluster: then @kubernetes/client-node is not even loaded. It starts in the
@@ -94,6 +95,7 @@ export async function runWorker(
     const worker = new Worker(
       {
         amqpUrl: config.amqpUrl,
+        amqpBounds: config.amqp,
         connectionName: `enhancer-worker ${config.log.pod ?? hostname()}`,
         queuePrefix: config.queuePrefix,
         concurrency: config.concurrency,
@@ -107,6 +109,9 @@ export async function runWorker(
       },
       async (shutdown) => ({
         history: await opening,
+        // Only Postgres outages are tracked (by the writes themselves); other wait-outs stay short.
+        outageMs: outageOf(await opening),
+        waitOutMaxMs: config.waitOutMaxMs,
         enhancer,
         clock: systemClock,
         random: Math.random,
@@ -132,8 +137,13 @@ export async function runWorker(
           loopLag: () => loopLag.reason(),
           abandonedRunning: () => metrics.abandonedStillRunning,
           maxAbandoned: config.health.maxAbandoned,
+          historyWrite: {
+            pendingMs: () => history?.writes.oldestPendingMs() ?? 0,
+            maxPendingMs: config.writeStall.liveMs,
+          },
         }),
-      ready: async () => worker.notReadyReason() ?? (await dbReason(await opening)),
+      ready: async () =>
+        worker.notReadyReason() ?? (await (await opening).notReadyReason(config.writeStall.readyMs)),
     });
     life.add(() => http.close());
     // Released first: the drain starts at once, and stepping down (bounded, whatever the API server
@@ -183,15 +193,22 @@ async function pipelineFor(
   const tenants = file ? await openTenants(file, log) : undefined;
   if (tenants) life.add(() => tenants.close());
   const llm = config.llm ? await chatModel(config.llm) : undefined;
+  const links = new PgLinks();
   const pool = openReadPool({
     databaseUrl: config.databaseUrl,
     poolMax: config.context.poolMax,
     applicationName: 'enhancer-context',
+    bounds: config.db,
+    links,
     warn: (message) => log.warn('postgres read pool', { detail: message }),
   });
-  life.add(() => pool.destroy());
+  life.add(async () => {
+    await pool.destroy();
+    // A connection stuck on a silent server would keep the process alive.
+    links.destroyAll();
+  });
   return enhancerFor('context', {
-    store: new PgContextStore(pool),
+    store: new PgContextStore(pool, links),
     clock: systemClock,
     stepTimeoutMs: config.context.stepTimeoutMs,
     limits: config.context.limits,
@@ -213,7 +230,7 @@ async function pipelineFor(
     writeback: {
       tenants: tenants?.registry ?? { get: () => undefined },
       helpdesk: new SdpClient(),
-      store: new PgWritebackStore(pool, config.servicedesk.timeoutMs),
+      store: new PgWritebackStore(pool, config.servicedesk.timeoutMs, links),
       clock: systemClock,
       timeoutMs: config.servicedesk.timeoutMs,
       // A lookup of earlier notes and the post itself.
@@ -262,14 +279,7 @@ async function allSettledThenThrow(work: readonly Promise<unknown>[]): Promise<v
   if (failed.length > 1) throw new Error(failed.map(errorMessage).join('; '));
 }
 
-async function dbReason(history: PgHistoryStore): Promise<string | null> {
-  try {
-    await Promise.race([
-      history.ping(),
-      new Promise((_, rej) => setTimeout(() => rej(new Error('postgres ping timed out')), 2_000).unref()),
-    ]);
-    return null;
-  } catch (err) {
-    return errorMessage(err);
-  }
+/** How long this worker has seen an outage of each cause: Postgres's from its history writes. */
+function outageOf(history: PgHistoryStore): (cause: InfrastructureCause) => number {
+  return (cause) => (cause === 'postgres' ? history.writes.stalledMs() : 0);
 }

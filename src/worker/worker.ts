@@ -1,15 +1,16 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
-import { connectAmqp } from '../adapters/amqp/connect';
+import { connectAmqp, destroySocket } from '../adapters/amqp/connect';
 import { setMaxListeners } from 'node:events';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { toDelivery } from '../adapters/amqp/delivery';
 import { AmqpJobBus } from '../adapters/amqp/job-bus';
 import { assertTopology, describeTopology, names, type Names } from '../adapters/amqp/topology';
-import type { Backoff } from '../config/schema';
+import type { AmqpBounds, Backoff } from '../config/schema';
 import type { Clock } from '../domain/clock';
 import { errorMessage } from '../domain/errors';
 import { backoffMs } from '../domain/retry-policy';
 import { retryUntil } from '../lib/retry-until';
+import { settlesWithin } from '../lib/with-timeout';
 import type { Logger } from '../observability/logger';
 import { processDelivery, type Outcome, type ProcessDeps } from './process-delivery';
 
@@ -17,6 +18,8 @@ export type WorkerState = 'starting' | 'running' | 'reconnecting' | 'draining' |
 
 export interface WorkerOptions {
   readonly amqpUrl: string;
+  /** Connect timeout, heartbeat and keepalive of every connection it opens. */
+  readonly amqpBounds: AmqpBounds;
   /** Shown by `rabbitmqctl list_connections client_properties` and the management UI. */
   readonly connectionName: string;
   readonly queuePrefix: string;
@@ -46,6 +49,10 @@ interface Link {
   deps?: ProcessDeps;
   consumerTag?: string;
   open: boolean;
+  /** The broker let a cancel or close go unanswered: later closes skip straight to cutting the socket. */
+  silent?: boolean;
+  /** What the connection reported before it closed (a heartbeat timeout, a socket error). */
+  error?: Error;
   /** message ids delivered on this link and not yet settled, with how many copies. */
   readonly holding: Map<string, number>;
 }
@@ -143,9 +150,10 @@ export class Worker {
 
   /** Connects, opens both channels and declares the topology; nothing is consumed yet. */
   private async open(): Promise<Link> {
-    const conn = await connectAmqp(this.opts.amqpUrl, this.opts.connectionName);
+    const conn = await connectAmqp(this.opts.amqpUrl, this.opts.connectionName, this.opts.amqpBounds);
     const link: Link = { conn, open: true, holding: new Map() };
-    conn.on('error', () => undefined); // 'close' follows with the error
+    // 'close' follows; the channels' own closes come first, so the cause is kept for the log line.
+    conn.on('error', (err: Error) => (link.error ??= err));
     conn.on('close', (err?: Error) => this.lost(link, err ?? new Error('connection closed')));
     try {
       const publishCh = await conn.createConfirmChannel();
@@ -170,16 +178,21 @@ export class Worker {
     this.link = link;
   }
 
+  /**
+   * Closes politely (channel first: its close-ok comes after the broker took our acks), each step
+   * bounded, then cuts the socket: a silent broker must not hold up a stop.
+   */
   private async closeLink(link: Link): Promise<void> {
     const wasOpen = link.open;
     link.open = false;
-    try {
-      // Channel first: its close-ok comes after the broker took our acks.
-      if (wasOpen && link.ch) await link.ch.close();
-      await link.conn.close();
-    } catch {
-      // Already closed.
-    }
+    if (wasOpen && link.ch && !link.silent) await this.answered(link, link.ch.close());
+    if (!link.silent) await this.answered(link, link.conn.close());
+    destroySocket(link.conn);
+  }
+
+  /** Waits for a broker call at most CONTROL_TIMEOUT_MS; marks `link` silent if it overran. */
+  private async answered(link: Link, call: Promise<unknown>): Promise<void> {
+    if (!(await settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, call))) link.silent = true;
   }
 
   /** A connection or channel of `link` went away (or the broker cancelled our consumer). */
@@ -187,14 +200,18 @@ export class Worker {
     if (!link.open) return;
     link.open = false;
     link.consumerTag = undefined;
-    void link.conn.close().catch(() => undefined); // a channel died, the connection may live on
+    // A channel died and the connection may live on (close it), or the connection did (a heartbeat
+    // timeout only half-closes its socket): either way the socket goes, bounded.
+    void settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, link.conn.close()).then(() =>
+      destroySocket(link.conn),
+    );
     if (this.link !== link) return;
     const trustedUntil = this.opts.clock.now() + TRUST_MS;
     this.ownRedeliveries = new Map([...link.holding.keys()].map((id) => [id, trustedUntil]));
     if (this.state !== 'running') return;
     this.state = 'reconnecting';
     this.opts.log.warn('lost the broker connection; reconnecting', {
-      error_message: err.message,
+      error_message: (link.error ?? err).message,
       jobs_held: link.holding.size,
     });
     this.reconnecting = this.reconnect().finally(() => {
@@ -344,13 +361,14 @@ export class Worker {
     }
   }
 
+  /** Bounded: over a silent broker, the stop goes on (and the close that follows returns the messages). */
   private async cancelConsumer(): Promise<void> {
-    await this.consuming;
     const link = this.link;
+    if (this.consuming && link) await this.answered(link, this.consuming);
     const tag = link?.consumerTag;
     if (!link || !tag) return;
     link.consumerTag = undefined;
-    if (link.open) await link.ch!.cancel(tag).catch(() => undefined);
+    if (link.open && !link.silent) await this.answered(link, link.ch!.cancel(tag));
   }
 
   /** Resolves true once nothing is in flight, false if `ms` passed first. */
@@ -367,6 +385,9 @@ export class Worker {
     return result;
   }
 }
+
+/** How long a cancel or close may wait for the broker's answer before the worker moves on. */
+const CONTROL_TIMEOUT_MS = 3_000;
 
 /**
  * How long jobs held when a link dropped stay trusted. The broker redelivers them as soon as they are

@@ -20,6 +20,7 @@ export const SOFT_MS = 100;
 export const HARD_MS = 200;
 export const DELIVERY_LIMIT = 5;
 export const START = Date.parse('2026-11-28T12:00:00.000Z');
+export const WAIT_OUT_MAX_MS = 30_000;
 
 /** Everything processDelivery touches, as fakes sharing one event log. */
 export interface World {
@@ -37,7 +38,9 @@ export interface World {
   run(d: Delivery, mode?: 'fresh' | 'solo'): Promise<Outcome>;
 }
 
-export function world(opts: { random?: number; logDescriptionChars?: number; tracer?: Tracer } = {}): World {
+export function world(
+  opts: { random?: number; logDescriptionChars?: number; tracer?: Tracer; outageMs?: number } = {},
+): World {
   const events: EventLog = [];
   const history = new FakeHistory(events);
   const bus = new FakeBus(events);
@@ -64,6 +67,8 @@ export function world(opts: { random?: number; logDescriptionChars?: number; tra
     // No SDK here: the API's non-recording spans, unless a test passes a recording tracer.
     tracer: opts.tracer ?? trace.getTracer('test'),
     queues: { fresh: 'p.jobs', solo: 'p.suspect' },
+    outageMs: (cause) => (cause === 'postgres' ? (opts.outageMs ?? 0) : 0),
+    waitOutMaxMs: WAIT_OUT_MAX_MS,
   };
   return {
     events,

@@ -134,7 +134,7 @@ describe('context reads on Postgres', () => {
       (
         await t.query(
           `select c.id from (select set_config('app.tenant_id', $1, true)) s,
-             lateral context_ticket_candidates('error 0x800CCC0E', $$'outlook'$$::tsquery, '', '', 50) c`,
+             lateral context_ticket_candidates('error 0x800CCC0E delegate', '', '', 50) c`,
           [tenant],
         )
       ).length;

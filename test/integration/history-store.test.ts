@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createTestEnv, type TestEnv } from '../helpers/services';
 import { openOrm } from '../../src/adapters/db/orm';
-import { PgHistoryStore } from '../../src/adapters/db/history-store';
+import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store';
 import { withTenant } from '../../src/adapters/db/tenant-scope';
 import { EnhancementHistorySchema } from '../../src/adapters/db/entities';
 
@@ -27,10 +27,11 @@ describe('enhancement_history on Postgres', () => {
   beforeAll(async () => {
     t = await createTestEnv('history');
     orm = await openOrm({ databaseUrl: t.databaseUrl, poolMax: 2 });
-    store = new PgHistoryStore(orm);
+    store = await openHistoryStore({ databaseUrl: t.databaseUrl, poolMax: 2 });
   });
   afterAll(async () => {
     await store?.close();
+    await orm?.close(true);
     await t?.teardown();
   });
 
@@ -138,7 +139,7 @@ describe('enhancement_history on Postgres', () => {
   });
 
   it('reports a database it cannot reach as an infrastructure error, not a verdict on the job', async () => {
-    const broken = new PgHistoryStore(await openOrm({ databaseUrl: t.databaseUrl, poolMax: 1 }));
+    const broken = await openHistoryStore({ databaseUrl: t.databaseUrl, poolMax: 1 });
     await broken.close();
     await expect(
       broken.claim({ jobId: randomUUID(), tenantId: 'acme', ticketId: 'T', attempt: 1 }),

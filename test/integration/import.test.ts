@@ -48,7 +48,7 @@ describe('import into Postgres', () => {
   beforeAll(async () => {
     t = await createTestEnv('import');
     // One connection: every import must hand it back clean, or the next one would hang or fail.
-    orm = await openOrm({ databaseUrl: t.databaseUrl, poolMax: 1, connectTimeoutMs: 5_000 });
+    orm = await openOrm({ databaseUrl: t.databaseUrl, poolMax: 1 });
   });
   afterAll(async () => {
     await orm?.close(true);

@@ -1,9 +1,8 @@
 /** The janitor's sweep and the re-claim of what it abandoned, against the real Postgres. */
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/domain/clock';
-import { PgHistoryStore } from '../../src/adapters/db/history-store';
+import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store';
 import { abandonStatement } from '../../src/adapters/db/sql/history-ops';
-import { openOrm } from '../../src/adapters/db/orm';
 import { startCluster } from '../../src/k8s/index';
 import { WorkerMetrics } from '../../src/observability/metrics';
 import { RecordingLogger, metricValue } from '../helpers/fakes';
@@ -15,7 +14,7 @@ let store: PgHistoryStore;
 
 beforeAll(async () => {
   env = await createTestEnv('janitor');
-  store = new PgHistoryStore(await openOrm({ databaseUrl: env.databaseUrl, poolMax: 2 }));
+  store = await openHistoryStore({ databaseUrl: env.databaseUrl, poolMax: 2 });
 });
 afterAll(async () => {
   await store.close();

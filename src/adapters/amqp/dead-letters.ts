@@ -3,6 +3,7 @@ import { isUuid } from '../../domain/job';
 import type { ConfirmPublisher } from './confirm-publisher';
 import { jobProperties } from './confirm-publisher';
 import { H, carriedHeaders, intHeader, stringHeader, type Headers } from './headers';
+import { ReplayInterrupted } from './replay-interrupted';
 import type { Names } from './topology';
 
 /** One message in the dead-letter queue, as an operator reads it. */
@@ -75,7 +76,8 @@ export interface ReplayResult {
  * history row is reset to pending first (so the worker does not skip it as already failed), then the
  * republish is confirmed, and only then is the dead letter removed (if the republish fails, the row
  * goes back to failed and the dead letter stays). Messages that can never succeed
- * (invalid bodies) stay put unless `includeInvalid`.
+ * (invalid bodies) stay put unless `includeInvalid`. A failure part way rejects with
+ * {@link ReplayInterrupted}, which carries what was replayed before it.
  */
 export async function replayDeadLetters(
   ch: Channel,
@@ -114,6 +116,9 @@ export async function replayDeadLetters(
       ch.ack(msg);
       result.replayed.push(letter);
     }
+  } catch (err) {
+    // What was moved stays moved: say how far the replay got.
+    throw new ReplayInterrupted(result, err);
   } finally {
     await ch.close().catch(() => undefined);
   }

@@ -1,7 +1,10 @@
 import { SpanKind, context, trace, type Context, type Tracer } from '@opentelemetry/api';
 import type { ChannelModel } from 'amqplib';
-import { connectAmqp } from './connect';
+import { connectAmqp, destroySocket } from './connect';
+import type { AmqpBounds } from '../../config/schema';
+import { systemClock } from '../../domain/clock';
 import type { Job } from '../../domain/job';
+import { settlesWithin } from '../../lib/with-timeout';
 import { TRACER_NAME, inSpan, injectTraceContext, withOwnIds } from '../../observability/tracing';
 import { ConfirmPublisher, jobProperties } from './confirm-publisher';
 import { H } from './headers';
@@ -36,8 +39,10 @@ export async function openProducer(opts: {
   tracer?: Tracer;
   /** Shown by `rabbitmqctl list_connections client_properties`; default `enhancer-producer`. */
   connectionName?: string;
+  /** Connect timeout, heartbeat and keepalive (AMQP_*); the defaults when absent. */
+  amqp?: AmqpBounds;
 }): Promise<Producer> {
-  const connection = await connectAmqp(opts.amqpUrl, opts.connectionName ?? 'enhancer-producer');
+  const connection = await connectAmqp(opts.amqpUrl, opts.connectionName ?? 'enhancer-producer', opts.amqp);
   connection.on('error', () => undefined);
   try {
     const ch = await connection.createConfirmChannel();
@@ -95,13 +100,19 @@ export async function openProducer(opts: {
       connection,
       publishJob,
       publishRaw: (body, headers) => publishRaw(body, headers),
+      // Each step bounded, then the socket cut: a silent broker must not hold up a stop.
       close: async () => {
-        await ch.close().catch(() => undefined);
-        await connection.close().catch(() => undefined);
+        await settlesWithin(systemClock, CLOSE_TIMEOUT_MS, ch.close());
+        await settlesWithin(systemClock, CLOSE_TIMEOUT_MS, connection.close());
+        destroySocket(connection);
       },
     };
   } catch (err) {
-    await connection.close().catch(() => undefined);
+    await settlesWithin(systemClock, CLOSE_TIMEOUT_MS, connection.close());
+    destroySocket(connection);
     throw err;
   }
 }
+
+/** How long a close may wait for the broker's answer. */
+const CLOSE_TIMEOUT_MS = 3_000;

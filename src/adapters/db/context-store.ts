@@ -10,6 +10,7 @@ import type {
 import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries';
 import type { Statement } from './sql/history-ops';
 import { tenantQuery } from './tenant-query';
+import type { PgLinks } from './pg-links';
 
 /** Rows as the driver returns them (numeric scores arrive as numbers: the SQL casts to float8). */
 interface TicketRow {
@@ -34,7 +35,11 @@ type AssetRow = Omit<AssetMatch, 'matched_by'> & { matched_by: string };
  * so searches never hold up the history writes that acks wait for.
  */
 export class PgContextStore implements ContextStore {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    /** The read pool's connections, so one that stops answering is let go of (see PgLinks). */
+    private readonly links?: PgLinks,
+  ) {}
 
   async similarTickets(q: TicketQuery, limit: number, opts: ReadOptions): Promise<SimilarTicket[]> {
     const rows = await this.read<TicketRow>(q.tenantId, similarTicketsStatement({ ...q, limit }), opts);
@@ -83,6 +88,6 @@ export class PgContextStore implements ContextStore {
   }
 
   private read<R>(tenantId: string, s: Statement, opts: ReadOptions): Promise<R[]> {
-    return tenantQuery<R>(this.knex, tenantId, s, opts);
+    return tenantQuery<R>(this.knex, tenantId, s, { ...opts, links: this.links });
   }
 }

@@ -1,6 +1,11 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { DEFAULTS } from '../../config/schema';
+import { systemClock, type Clock } from '../../domain/clock';
+import { errorKind, errorMessage } from '../../domain/errors';
 import { Batcher } from '../../lib/batcher';
+import { StallWatch } from '../../lib/stall-watch';
+import { settlesWithin, withTimeout } from '../../lib/with-timeout';
 import type {
   Claim,
   ClaimState,
@@ -22,6 +27,9 @@ import {
   type Statement,
 } from './sql/history-ops';
 import { classifyDbError, isDataError } from './pg-errors';
+import { boundedQuery, type QueryBounds } from './bounded-query';
+import { ANSWER_MARGIN_MS, openOrm, type OrmOptions } from './orm';
+import { PgLinks } from './pg-links';
 import { TENANT_ROLE as ROLE } from './tenant-scope';
 
 type Result = ClaimState | boolean;
@@ -35,21 +43,54 @@ interface Plan {
   readonly readers: ((rows: Record<string, unknown>[]) => void)[];
 }
 
+/** Bounds of the store: every query, and how long closing may wait for queued writes. */
+export interface HistoryStoreOptions {
+  readonly maxBatch?: number;
+  readonly maxInFlight?: number;
+  /** The pool's connections (the same object given to `openOrm`), so stuck ones can be destroyed. */
+  readonly links: PgLinks;
+  /** How long one query's answer may take; default: the statement timeout plus a second. */
+  readonly queryTimeoutMs?: number;
+  readonly clock?: Clock;
+}
+
+/** How long a readiness probe waits for a ping. */
+export const PING_WAIT_MS = 2_000;
+
+/** How long `close` lets queued writes finish before it gives up on them. */
+export const CLOSE_DRAIN_MS = 2_000;
+
 /**
  * The history port on Postgres. Writes from all concurrent jobs are group-committed: one transaction
  * and one round trip per batch, grouped by tenant under row-level security
  * (SET LOCAL ROLE enhancer_tenant + app.tenant_id), so RLS holds even for a superuser connection.
  * If a batch is refused for its data, each item is retried alone so one bad row fails only itself.
+ *
+ * Every query is bounded (see {@link boundedQuery}); `writes` tells how long writes have been stuck or
+ * failing, which readiness, liveness and the wait-out delays read.
  */
 export class PgHistoryStore implements HistoryStore {
   private readonly knex: Knex;
   private readonly batcher: Batcher<HistoryOp, Result>;
+  private readonly bounds: QueryBounds;
+  private closed = false;
+  private pinging?: Promise<void>;
+  /** Writes and pings, pending and failing: the path jobs use. */
+  readonly writes: StallWatch;
 
   constructor(
     private readonly orm: MikroORM,
-    opts: { maxBatch?: number; maxInFlight?: number } = {},
+    private readonly opts: HistoryStoreOptions,
   ) {
     this.knex = orm.em.getKnex();
+    const clock = opts.clock ?? systemClock;
+    this.writes = new StallWatch(clock);
+    this.bounds = {
+      pool: this.knex.client as QueryBounds['pool'],
+      links: opts.links,
+      clock,
+      timeoutMs: opts.queryTimeoutMs ?? DEFAULTS.db.statementTimeoutMs + ANSWER_MARGIN_MS,
+    };
     this.batcher = new Batcher<HistoryOp, Result>({
       run: (ops) => this.write(ops),
       maxBatch: opts.maxBatch ?? 256,
@@ -59,44 +100,81 @@ export class PgHistoryStore implements HistoryStore {
   }
 
   claim(c: Claim): Promise<ClaimState> {
-    return this.batcher.submit({ kind: 'claim', ...c }) as Promise<ClaimState>;
+    return this.submit({ kind: 'claim', ...c }) as Promise<ClaimState>;
   }
   complete(c: Completion): Promise<boolean> {
-    return this.batcher.submit({ kind: 'complete', ...c }) as Promise<boolean>;
+    return this.submit({ kind: 'complete', ...c }) as Promise<boolean>;
   }
   retry(r: RetryMark): Promise<boolean> {
-    return this.batcher.submit({ kind: 'retry', ...r }) as Promise<boolean>;
+    return this.submit({ kind: 'retry', ...r }) as Promise<boolean>;
   }
   fail(f: Failure): Promise<boolean> {
-    return this.batcher.submit({ kind: 'fail', ...f }) as Promise<boolean>;
+    return this.submit({ kind: 'fail', ...f }) as Promise<boolean>;
   }
   async forceFail(p: PoisonRecord): Promise<void> {
-    await this.batcher.submit({ kind: 'poison', ...p });
+    await this.submit({ kind: 'poison', ...p });
   }
 
-  async ping(): Promise<void> {
+  /**
+   * One round trip on the pool, as the writes make them (so a good answer also ends a failing streak).
+   * Calls while one is in flight share it: probes must not take every connection from the writes.
+   */
+  ping(): Promise<void> {
+    this.pinging ??= this.writes
+      .track(this.query('select 1'), isOutage)
+      .then(() => undefined)
+      .finally(() => (this.pinging = undefined));
+    return this.pinging;
+  }
+
+  /**
+   * Null while jobs' writes get through, else why not: writes pending or failing for longer than
+   * `maxStallMs`, or a ping not answered within `pingWaitMs` (an idle worker notices an outage too).
+   */
+  async notReadyReason(maxStallMs: number, pingWaitMs = PING_WAIT_MS): Promise<string | null> {
+    const stalled = Math.round(this.writes.stalledMs());
+    if (stalled > maxStallMs) {
+      const last = this.writes.lastFailure;
+      return `history writes stalled for ${stalled} ms, over the bound of ${maxStallMs} ms${last ? `: ${last}` : ''}`;
+    }
     try {
-      await this.knex.raw('select 1');
+      await withTimeout(this.bounds.clock, pingWaitMs, 'postgres ping', () => this.ping());
+      return null;
     } catch (err) {
-      throw classifyDbError(err);
+      return errorMessage(err);
     }
   }
 
   /** The janitor's sweep, outside the batches: pending rows idle for `olderThanMs` become failed. */
   async abandonStale(olderThanMs: number, detail: string): Promise<number> {
     const s = abandonStatement(olderThanMs, detail);
+    const out = (await this.query(this.inline(s))) as PgResult;
+    return out.rows.length;
+  }
+
+  /**
+   * Lets queued writes finish (at most CLOSE_DRAIN_MS: each is bounded, but a queue of them behind a
+   * silent server is not), then closes the pool, and destroys whatever connection is still open.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const clock = this.bounds.clock;
+    await settlesWithin(clock, CLOSE_DRAIN_MS, this.batcher.drained());
+    await settlesWithin(clock, ANSWER_MARGIN_MS, this.orm.close(true));
+    this.opts.links.destroyAll();
+  }
+
+  private submit(op: HistoryOp): Promise<Result> {
+    if (this.closed) return Promise.reject(classifyDbError(new Error('history store closed')));
+    return this.writes.track(this.batcher.submit(op), isOutage);
+  }
+
+  private async query(sql: string): Promise<unknown> {
     try {
-      const out = await this.knex.raw<PgResult>(s.sql, s.bindings as Knex.RawBinding[]);
-      return out.rows.length;
+      return await boundedQuery(this.bounds, sql);
     } catch (err) {
       throw classifyDbError(err);
     }
-  }
-
-  /** Lets queued writes finish, then closes the connection pool. */
-  async close(): Promise<void> {
-    await this.batcher.drained();
-    await this.orm.close(true);
   }
 
   private async write(ops: readonly HistoryOp[]): Promise<(Result | Error)[]> {
@@ -110,7 +188,7 @@ export class PgHistoryStore implements HistoryStore {
     if (ops.every((op) => op.kind === 'claim')) head.push('set local synchronous_commit = off');
     const sql = [...head, ...plan.statements.map((s) => this.inline(s))].join(';\n');
     try {
-      const out: unknown = await this.knex.raw(sql);
+      const out: unknown = await boundedQuery(this.bounds, sql);
       const list = (Array.isArray(out) ? out : [out]) as PgResult[];
       plan.readers.forEach((read, i) => read(list[i + head.length]?.rows ?? []));
       return results;
@@ -126,6 +204,30 @@ export class PgHistoryStore implements HistoryStore {
   private inline(s: Statement): string {
     return this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery();
   }
+}
+
+/** A failure that says Postgres is in trouble (not one that refuses the data). */
+const isOutage = (err: unknown) => errorKind(err) === 'infrastructure';
+
+/**
+ * Opens the pool and the store over it, and proves the database answers (within the connect and
+ * statement bounds): a worker that cannot reach Postgres at start fails then, visibly.
+ */
+export async function openHistoryStore(
+  opts: OrmOptions & Pick<HistoryStoreOptions, 'maxBatch' | 'maxInFlight' | 'clock'>,
+): Promise<PgHistoryStore> {
+  const links = new PgLinks();
+  const statementMs = opts.bounds?.statementTimeoutMs ?? DEFAULTS.db.statementTimeoutMs;
+  // Not connected at init: MikroORM's own check would pay a connect timeout before ours does.
+  const orm = await openOrm({ ...opts, links, connect: false });
+  const store = new PgHistoryStore(orm, { ...opts, links, queryTimeoutMs: statementMs + ANSWER_MARGIN_MS });
+  try {
+    await store.ping();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
 }
 
 /** Groups ops by tenant and kind into statements; readers fill `results` at the ops' positions. */

@@ -1,6 +1,10 @@
 import { MikroORM, knex, type Knex, type Options } from '@mikro-orm/postgresql';
+import { DEFAULTS, type DbBounds } from '../../config/schema';
+import { systemClock } from '../../domain/clock';
+import { withTimeout } from '../../lib/with-timeout';
 import { EnhancementHistorySchema } from './entities';
 import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
+import type { PgLinks, RawPgClient } from './pg-links';
 
 export interface OrmOptions {
   readonly databaseUrl: string;
@@ -11,26 +15,63 @@ export interface OrmOptions {
   readonly logger?: (message: string) => void;
   /** Where the connection pool's warnings go (dropped by default); never the console, whose lines are not JSON. */
   readonly warn?: (message: string) => void;
-  /**
-   * Bound on opening a connection and on waiting for one from the pool, in ms. Unset: the driver's
-   * defaults (no connect timeout, 60 s for the pool). One-shot commands such as `import` set it.
-   */
-  readonly connectTimeoutMs?: number;
+  /** Connect, statement and keepalive bounds (DATABASE_*, TCP_KEEPALIVE_MS); the defaults when absent. */
+  readonly bounds?: DbBounds;
+  /** The statement bound to use instead of `bounds.statementTimeoutMs` (migrations). */
+  readonly statementTimeoutMs?: number;
+  /** Told of every connection the pool opens, and asked before one is reused. */
+  readonly links?: PgLinks;
+  /** Connect at init (MikroORM's default); false: at the first query, which the caller bounds. */
+  readonly connect?: boolean;
 }
 
+/** How much longer than the server's statement_timeout the client waits for an answer. */
+export const ANSWER_MARGIN_MS = 1_000;
+
 export function ormOptions(opts: OrmOptions): Options {
+  const b = opts.bounds ?? DEFAULTS.db;
+  const statementMs = opts.statementTimeoutMs ?? b.statementTimeoutMs;
+  const links = opts.links;
   return {
     clientUrl: opts.databaseUrl,
     entities: [EnhancementHistorySchema, TicketSchema, KbArticleSchema, IpAssetSchema, SearchLexemeSchema],
     ensureDatabase: opts.ensureDatabase ?? false,
+    connect: opts.connect ?? true,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
+    pool: {
+      min: 0,
+      max: opts.poolMax,
+      idleTimeoutMillis: 30_000,
+      // Opening a connection is bounded by pg's connect timeout; these are the pool's own backstops.
+      createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
+      // A free connection may be a while coming when all are busy with the worker's bounded
+      // statements. Not the migration bound: `migrate` runs one statement at a time on its one
+      // connection, so its waits are for a connection being opened, and must stay as short.
+      acquireTimeoutMillis: b.connectTimeoutMs + b.statementTimeoutMs + 2 * ANSWER_MARGIN_MS,
+      destroyTimeoutMillis: ANSWER_MARGIN_MS,
+      ...(links
+        ? {
+            afterCreate: (client: RawPgClient, done: (err: Error | null, client: RawPgClient) => void) => {
+              links.adopt(client);
+              done(null, client);
+            },
+          }
+        : {}),
+    },
     driverOptions: {
       connection: {
         application_name: 'enhancer',
-        ...(opts.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: opts.connectTimeoutMs }),
+        connectionTimeoutMillis: b.connectTimeoutMs,
+        // Server side: Postgres cancels a statement that runs too long (a lock wait, a slow disk).
+        statement_timeout: statementMs,
+        // Client side, for a silent server: pg gives up on an answer (the history store's own, shorter
+        // bound also destroys the connection; this one guards MikroORM's queries).
+        query_timeout: statementMs + 2 * ANSWER_MARGIN_MS,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: b.keepAliveMs,
       },
-      ...(opts.connectTimeoutMs === undefined ? {} : { acquireConnectionTimeout: opts.connectTimeoutMs }),
+      // knex's own pool hook (MikroORM's PoolConfig type does not list it).
+      ...(links ? { pool: { validate: (client: RawPgClient) => links.usable(client) } } : {}),
       log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
     },
     debug: false,
@@ -50,17 +91,35 @@ export function openOrm(opts: OrmOptions): Promise<MikroORM> {
 
 /**
  * Creates the database if missing and applies every pending migration; safe to run again. The
- * migrator is loaded only here, so workers start without it.
+ * migrator is loaded only here, so workers start without it. Its statements get the migration bound.
  */
-export async function migrate(databaseUrl: string): Promise<string[]> {
+export async function migrate(databaseUrl: string, bounds: DbBounds = DEFAULTS.db): Promise<string[]> {
   const [{ Migrator }, { migrationsList }] = await Promise.all([
     import('@mikro-orm/migrations'),
     import('./migrations/index.js'),
   ]);
-  const orm = await MikroORM.init({
-    ...ormOptions({ databaseUrl, poolMax: 1, ensureDatabase: true }),
+  const opening = MikroORM.init({
+    ...ormOptions({
+      databaseUrl,
+      poolMax: 1,
+      ensureDatabase: true,
+      bounds,
+      statementTimeoutMs: bounds.migrationTimeoutMs,
+    }),
     extensions: [Migrator],
     migrations: { tableName: 'enhancer_migrations', migrationsList, transactional: true, allOrNothing: true },
+  });
+  // Opening may connect up to three times (the database, the server's own to create it, the database
+  // again), each bounded; this bounds the whole, whatever path the ORM takes (a migrate hook must
+  // fail, not hang). One that opens after all is closed.
+  const orm = await withTimeout(
+    systemClock,
+    3 * (bounds.connectTimeoutMs + 2 * ANSWER_MARGIN_MS),
+    'opening the database',
+    () => opening,
+  ).catch((err: unknown) => {
+    void opening.then((late) => late.close(true)).catch(() => undefined);
+    throw err;
   });
   try {
     const applied = await orm.getMigrator().up();
@@ -72,18 +131,47 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
 
 /**
  * A second, small connection pool for reads that must not wait behind (or hold up) the history
- * writes: the context pipeline's searches. Same server and driver as the ORM's pool.
+ * writes: the context pipeline's searches and its write-back state. Same server, driver and bounds as
+ * the ORM's; `links` lets a read that overran its bound destroy its connection and every older one
+ * (see PgLinks), as the history store's do.
  */
 export function openReadPool(opts: {
   readonly databaseUrl: string;
   readonly poolMax: number;
   readonly applicationName: string;
+  /** Connect and keepalive bounds as the ORM's; each read sets its own statement_timeout. */
+  readonly bounds?: DbBounds;
+  readonly links?: PgLinks;
   readonly warn?: (message: string) => void;
 }): Knex {
+  const b = opts.bounds ?? DEFAULTS.db;
+  const links = opts.links;
   return knex({
     client: 'pg',
-    connection: { connectionString: opts.databaseUrl, application_name: opts.applicationName },
-    pool: { min: 0, max: opts.poolMax, idleTimeoutMillis: 30_000 },
+    connection: {
+      connectionString: opts.databaseUrl,
+      application_name: opts.applicationName,
+      connectionTimeoutMillis: b.connectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: b.keepAliveMs,
+    },
+    pool: {
+      min: 0,
+      max: opts.poolMax,
+      idleTimeoutMillis: 30_000,
+      createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
+      acquireTimeoutMillis: b.connectTimeoutMs + 2 * ANSWER_MARGIN_MS,
+      destroyTimeoutMillis: ANSWER_MARGIN_MS,
+      ...(links
+        ? {
+            afterCreate: (client: RawPgClient, done: (err: Error | null, client: RawPgClient) => void) => {
+              links.adopt(client);
+              done(null, client);
+            },
+            validate: (client: RawPgClient) => links.usable(client),
+          }
+        : {}),
+    },
     log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
   });
 }

@@ -15,5 +15,6 @@ export function isDataError(err: unknown): boolean {
 export function classifyDbError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   if (isDataError(err)) return new ValidationError(`history write refused: ${message}`);
-  return new InfrastructureError(`postgres unavailable: ${message}`, { cause: err });
+  if (err instanceof Error && err.name === 'InfrastructureError') return err;
+  return new InfrastructureError(`postgres unavailable: ${message}`, { cause: err, dependency: 'postgres' });
 }

@@ -2,11 +2,15 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { classifyDbError } from './pg-errors';
 import type { Statement } from './sql/history-ops';
 import { TENANT_ROLE } from './tenant-scope';
+import type { ConnectionPool, QueryClient } from './bounded-query';
+import type { PgLinks } from './pg-links';
+import { ANSWER_MARGIN_MS } from './orm';
 
 /**
  * One statement as `tenantId`, in one round trip: a simple-protocol query holding the role, the tenant
  * setting and a statement_timeout (all transaction-local) and the statement, which Postgres runs as one
- * implicit transaction, so row-level security holds even on an owner's connection. Resolves to the
+ * implicit transaction, so row-level security holds even on an owner's connection. It stops waiting
+ * when `signal` aborts; the connection then counts as stalled (see PgLinks). Resolves to the
  * statement's rows. A statement Postgres cancelled at its timeout rejects with its own error (code
  * 57014); other failures are classified (data errors as ValidationError, the rest as
  * InfrastructureError).
@@ -15,24 +19,52 @@ export async function tenantQuery<R>(
   knex: Knex,
   tenantId: string,
   s: Statement,
-  opts: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+  opts: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly links?: PgLinks },
 ): Promise<R[]> {
   if (opts.signal?.aborted) throw opts.signal.reason;
   const inline = (x: Statement) => knex.raw(x.sql, x.bindings as Knex.RawBinding[]).toQuery();
   // One statement for the three settings: each statement of a round trip costs Postgres a parse.
-  const head = [
-    inline({
-      sql: `select set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', ?, true),
-        set_config('statement_timeout', ?, true)`,
-      bindings: [tenantId, String(Math.max(1, Math.round(opts.timeoutMs)))],
-    }),
-  ];
+  const head = inline({
+    sql: `select set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', ?, true),
+      set_config('statement_timeout', ?, true)`,
+    bindings: [tenantId, String(Math.max(1, Math.round(opts.timeoutMs)))],
+  });
+  const sql = `${head};\n${inline(s)}`;
+  const pool = knex.client as ConnectionPool;
+  const client = (await pool.acquireConnection()) as QueryClient;
+  // Bounded whatever the caller gave: a silent server answers neither the query nor its timeout.
+  const bound = AbortSignal.timeout(opts.timeoutMs + ANSWER_MARGIN_MS);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, bound]) : bound;
+  let answered = false;
   try {
-    const out: unknown = await knex.raw([...head, inline(s)].join(';\n'));
+    const out = await abortable(client.query(sql), signal);
+    answered = true;
     const list = (Array.isArray(out) ? out : [out]) as { rows: R[] }[];
-    return list[head.length]?.rows ?? [];
+    return list[1]?.rows ?? [];
   } catch (err) {
+    // Postgres cancels at the statement timeout, and says so; a query still unanswered when its caller
+    // gave up (the step's budget) may be on a silent socket: that connection, and every one opened
+    // before it, is not used again.
+    if (!answered && signal.aborted) opts.links?.stalled(client);
     if ((err as { code?: unknown }).code === '57014') throw err;
-    throw classifyDbError(err);
+    if (opts.signal?.aborted && err === opts.signal.reason) throw err;
+    throw classifyDbError(
+      bound.aborted
+        ? new Error(`no answer from postgres within ${opts.timeoutMs + ANSWER_MARGIN_MS} ms`)
+        : err,
+    );
+  } finally {
+    await pool.releaseConnection(client);
   }
+}
+
+/** `work`, or the signal's reason as soon as it aborts (the work goes on, unwatched). */
+function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

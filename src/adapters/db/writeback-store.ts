@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { LeaseOutcome, WritebackStore } from '../../pipeline/writeback/ports';
 import { leaseStatement, releaseStatement, saveStatement } from './sql/writeback-ops';
 import { tenantQuery } from './tenant-query';
+import type { PgLinks } from './pg-links';
 
 interface LeaseRow {
   note_id: string | null;
@@ -12,14 +13,15 @@ interface LeaseRow {
 
 /** The write-back's state on the job's history row, read and written as the job's tenant. */
 export class PgWritebackStore implements WritebackStore {
-  private readonly bound: { readonly timeoutMs: number };
+  private readonly bound: { readonly timeoutMs: number; readonly links?: PgLinks };
 
-  /** `timeoutMs`: each statement's statement_timeout. */
+  /** `timeoutMs`: each statement's statement_timeout; `links`: the pool's connections (see PgLinks). */
   constructor(
     private readonly knex: Knex,
     timeoutMs: number,
+    links?: PgLinks,
   ) {
-    this.bound = { timeoutMs };
+    this.bound = { timeoutMs, links };
   }
 
   async lease(jobId: string, tenantId: string, leaseMs: number): Promise<LeaseOutcome> {

@@ -72,7 +72,7 @@ export async function gatherContext(job: Job, ctx: EnhanceContext, opts: GatherO
       '; ',
     );
     if (outcomes.some((o) => o.outage))
-      throw new InfrastructureError(`postgres unavailable for context: ${why}`);
+      throw new InfrastructureError(`postgres unavailable for context: ${why}`, { dependency: 'postgres' });
     throw new TransientError(`every context step failed: ${why}`);
   }
   return {

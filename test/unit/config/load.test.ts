@@ -46,6 +46,15 @@ describe('loadConfig', () => {
       },
       ingest: { port: 8000, ratePerSecond: 50, burst: 50, dedupMs: 300_000, maxSkewMs: 300_000 },
       tracing: { serviceName: 'enhancer', sdkDisabled: false, exporters: [] },
+      db: {
+        connectTimeoutMs: 5_000,
+        statementTimeoutMs: 5_000,
+        migrationTimeoutMs: 300_000,
+        keepAliveMs: 10_000,
+      },
+      amqp: { heartbeatS: 5, connectTimeoutMs: 10_000, keepAliveMs: 10_000 },
+      writeStall: { readyMs: 10_000, liveMs: 60_000 },
+      waitOutMaxMs: 30_000,
     });
   });
 

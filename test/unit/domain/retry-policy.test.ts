@@ -158,6 +158,42 @@ describe('decide', () => {
   });
 });
 
+describe('waitOutMs while an outage lasts', () => {
+  const capped = (ms: number) => ({ ms, maxDelayMs: 30_000 });
+
+  it('starts at the first retry delay, then grows to half the outage so far, up to the cap', () => {
+    expect(waitOutMs(exact, 0, capped(0))).toBe(2_000);
+    expect(waitOutMs(exact, 0, capped(3_000))).toBe(2_000);
+    expect(waitOutMs(exact, 0, capped(10_000))).toBe(5_000);
+    expect(waitOutMs(exact, 0, capped(59_000))).toBe(29_500);
+    expect(waitOutMs(exact, 0, capped(60_000))).toBe(30_000);
+    expect(waitOutMs(exact, 0, capped(3_600_000))).toBe(30_000);
+  });
+
+  it('is jittered down like a retry, never under MIN_WAIT_OUT_MS', () => {
+    expect(waitOutMs(jittered, 0.5, capped(40_000))).toBe(18_000);
+    expect(waitOutMs({ ...jittered, baseMs: 0, jitter: 1 }, 0.999, capped(1_000))).toBe(MIN_WAIT_OUT_MS);
+  });
+
+  it('never goes under the first delay, even with a cap below it', () => {
+    expect(waitOutMs(exact, 0, { ms: 100_000, maxDelayMs: 1_000 })).toBe(2_000);
+  });
+
+  it('never shrinks as the outage grows (same random draw)', () => {
+    const random = seeded(14);
+    for (let i = 0; i < 200; i++) {
+      const r = random();
+      let last = 0;
+      for (let ms = 0; ms <= 120_000; ms += 1_500) {
+        const delay = waitOutMs(jittered, r, capped(ms));
+        expect(delay).toBeGreaterThanOrEqual(last);
+        expect(delay).toBeLessThanOrEqual(30_000);
+        last = delay;
+      }
+    }
+  });
+});
+
 describe('overDeliveryLimit', () => {
   it.each([
     [0, 5, false],

@@ -21,3 +21,22 @@ describe('livenessReason', () => {
     );
   });
 });
+
+describe('liveness and history writes', () => {
+  const probe = (pendingMs: number) =>
+    livenessReason({
+      loopLag: () => null,
+      abandonedRunning: () => 0,
+      maxAbandoned: 4,
+      historyWrite: { pendingMs: () => pendingMs, maxPendingMs: 60_000 },
+    });
+
+  it('stays alive while writes come back within the bound', () => {
+    expect(probe(0)).toBeNull();
+    expect(probe(60_000)).toBeNull();
+  });
+
+  it('fails once a write has been pending past HEALTH_MAX_WRITE_PENDING_MS', () => {
+    expect(probe(61_234.4)).toBe('a history write pending for 61234 ms, over the bound of 60000 ms');
+  });
+});

@@ -1,7 +1,7 @@
 import { InfrastructureError, ValidationError } from '../../../src/domain/errors';
 import { flushMicrotasks } from '../../helpers/deferred';
 import { metricValue } from '../../helpers/fakes';
-import { world } from '../../helpers/process-world';
+import { WAIT_OUT_MAX_MS, world } from '../../helpers/process-world';
 
 describe('processDelivery: infrastructure failing under the job', () => {
   it('waits out a failed claim at the same attempt without spending a retry', async () => {
@@ -59,6 +59,52 @@ describe('processDelivery: infrastructure failing under the job', () => {
     expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.delay', 'ack']);
     expect(w.bus.delays).toEqual([{ attempt: 2, delayMs: 2_000 }]);
     expect(await metricValue(w.metrics.retries)).toBe(0);
+  });
+
+  it('waits longer the longer this worker has seen Postgres down, and counts it by cause', async () => {
+    const w = world({ outageMs: 20_000 });
+    const down = new InfrastructureError('postgres unavailable', { dependency: 'postgres' });
+    w.history.on.claim = () => Promise.reject(down);
+
+    expect(await w.run(w.delivery({ attempt: 1 }))).toBe('delayed');
+
+    expect(w.bus.delays).toEqual([{ attempt: 1, delayMs: 10_000 }]);
+    expect(await metricValue(w.metrics.waitOuts, { cause: 'postgres' })).toBe(1);
+    expect(await metricValue(w.metrics.waitOutDelay, { cause: 'postgres' })).toBe(10);
+    const line = w.logger.lines.find((l) => l.msg === 'job delayed without spending a retry');
+    expect(line?.fields).toMatchObject({ delay_ms: 10_000, cause: 'postgres' });
+  });
+
+  it('caps the wait-out at WAIT_OUT_MAX_MS however long the outage', async () => {
+    const w = world({ outageMs: 3_600_000 });
+    w.history.on.complete = () =>
+      Promise.reject(new InfrastructureError('postgres unavailable', { dependency: 'postgres' }));
+
+    expect(await w.run(w.delivery())).toBe('delayed');
+
+    expect(w.bus.delays).toEqual([{ attempt: 1, delayMs: WAIT_OUT_MAX_MS }]);
+  });
+
+  it('keeps a shutdown or another cause at the first delay, each under its own label', async () => {
+    const w = world({ outageMs: 60_000 });
+    w.enhancer.run = () => Promise.reject(new InfrastructureError('vector store down'));
+    await w.run(w.delivery());
+    w.enhancer.run = (_job, { signal }) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as Error)),
+      );
+    const aborted = w.run(w.delivery());
+    await flushMicrotasks();
+    w.shutdown.abort();
+    expect(await aborted).toBe('delayed');
+
+    expect(w.bus.delays).toEqual([
+      { attempt: 1, delayMs: 2_000 },
+      { attempt: 1, delayMs: 2_000 },
+    ]);
+    expect(await metricValue(w.metrics.waitOuts, { cause: 'other' })).toBe(1);
+    expect(await metricValue(w.metrics.waitOuts, { cause: 'shutdown' })).toBe(1);
+    expect(await metricValue(w.metrics.waitOuts, { cause: 'postgres' })).toBe(0);
   });
 
   it('nacks when the wait-out cannot be published', async () => {

@@ -17,6 +17,17 @@ describe('processDelivery: before the job runs', () => {
     expect(await metricValue(w.metrics.suspects)).toBe(1);
   });
 
+  it('names the job it moved aside (its message id), without decoding the body', async () => {
+    const w = world();
+    const d = w.delivery({ redelivered: true, redeliveries: 2, messageId: JOB_ID, body: Buffer.from('??') });
+
+    expect(await w.run(d, 'fresh')).toBe('quarantined');
+
+    expect(w.logger.lines).toMatchObject([
+      { msg: 'redelivered job moved aside to run alone', fields: { job_id: JOB_ID, redeliveries: 2 } },
+    ]);
+  });
+
   it('nacks a redelivered delivery it could not move aside', async () => {
     const w = world();
     w.bus.on.quarantine = () => Promise.reject(new Error('channel closed'));

@@ -65,6 +65,25 @@ describe('replayDeadLetters', () => {
     expect(result.replayed.map((l) => l.job_id)).toEqual([JOB_ID]);
   });
 
+  it('says how many it replayed when a later one fails, and hands them back', async () => {
+    let published = 0;
+    const f = fakes(
+      [
+        letter({ [H.reason]: 'permanent' }),
+        letter({ [H.reason]: 'permanent' }),
+        letter({ [H.reason]: 'permanent' }),
+      ],
+      () => (++published <= 2 ? Promise.resolve() : Promise.reject(new Error('channel closed'))),
+    );
+    const err = await replayDeadLetters(f.ch, f.publisher, n, f.opts).catch((e: unknown) => e as Error);
+    expect(err).toMatchObject({
+      name: 'ReplayInterrupted',
+      message: 'replay stopped after 2 replayed: channel closed',
+    });
+    expect((err as unknown as { done: { replayed: unknown[] } }).done.replayed).toHaveLength(2);
+    expect(f.events.filter((e) => e === 'ack')).toHaveLength(2);
+  });
+
   it('puts the row back to failed and keeps the dead letter when the republish fails', async () => {
     const f = fakes([letter({ [H.reason]: 'permanent' })], () => Promise.reject(new Error('channel closed')));
     await expect(replayDeadLetters(f.ch, f.publisher, n, f.opts)).rejects.toThrow('channel closed');
