@@ -40,10 +40,10 @@ describe('Postgres goes silent under two workers', () => {
     const w = spawnWorker({
       ...t.env,
       ...bounds,
-      ...extra,
       DATABASE_URL: `postgres://postgres@127.0.0.1:${pg.port}/${t.dbName}`,
       ENHANCER_PIPELINE: 'simulate',
       POD_NAME: pod,
+      ...extra,
     });
     children.push(w);
     await started(w);
@@ -135,6 +135,35 @@ describe('Postgres goes silent under two workers', () => {
         `${readyAgainMs} ms, all ${ids.length} done after ${allDoneAt - healedAt} ms; ${waited.length} wait-outs`,
     );
     for (const w of [a.w, b.w]) expect((await exitWithin(w)).code).toBe(0);
+  }, 120_000);
+
+  it('blackholed under the context pipeline: its reads give up, and run over fresh connections after', async () => {
+    const { w } = await worker('pg-context', {
+      ENHANCER_PIPELINE: 'context',
+      CONTEXT_STEP_TIMEOUT_MS: '1000',
+    });
+    const jobs = Array.from({ length: 150 }, () => makeJob({ description: 'printer 10.0.4.17 jams again' }));
+    const ids = jobs.map((j) => j.job_id);
+    await Promise.all(jobs.slice(0, 50).map((j) => producer.publishJob(j)));
+    await waitFor('some completed', async () => (await completed(ids)) >= 20, 30_000);
+    pg.blackhole();
+    await Promise.all(jobs.slice(50).map((j) => producer.publishJob(j)));
+    await new Promise((r) => setTimeout(r, 4_000));
+    pg.restore();
+    const healedAt = Date.now();
+    await waitFor('all completed', async () => (await completed(ids)) === ids.length, 60_000);
+    const rows = await t.query<{ attempts: number; steps: Record<string, { status: string }> }>(
+      "select attempts, result->'steps' as steps from enhancement_history where job_id = any($1)",
+      [ids],
+    );
+    // Waited out, never retried or dead-lettered; every completed note had all three steps answer.
+    expect(rows.filter((r) => r.attempts !== 1)).toEqual([]);
+    expect(rows.flatMap((r) => Object.values(r.steps).filter((x) => x.status !== 'ok'))).toEqual([]);
+    expect(await rawDeadLetters(t.names)).toHaveLength(0);
+    console.log(
+      `pg blackhole, context pipeline: all ${ids.length} done ${Date.now() - healedAt} ms after healing`,
+    );
+    expect((await exitWithin(w)).code).toBe(0);
   }, 120_000);
 
   it('SIGTERM while Postgres is blackholed ends the worker within its grace and the margin', async () => {
