@@ -56,7 +56,7 @@ export const configSchema = z.object({
   /** CONTEXT_ASSET_LIMIT: matched machines on a note, at most. */
   CONTEXT_ASSET_LIMIT: int(0, 100).default(10),
   /** CONTEXT_POOL_MAX: Postgres connections per process for the context reads (apart from history writes). */
-  CONTEXT_POOL_MAX: int(1, 100).default(8),
+  CONTEXT_POOL_MAX: int(1, 100).default(4),
   /** NOTE_MAX_CHARS: the note's length limit, in characters. */
   NOTE_MAX_CHARS: int(200, 100_000).default(4_000),
   /**

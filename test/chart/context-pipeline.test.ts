@@ -79,7 +79,7 @@ describe('the context pipeline by default', () => {
       CONTEXT_SIMILAR_LIMIT: '5',
       CONTEXT_KB_LIMIT: '3',
       CONTEXT_ASSET_LIMIT: '10',
-      CONTEXT_POOL_MAX: '8',
+      CONTEXT_POOL_MAX: '4',
       NOTE_MAX_CHARS: '4000',
       LLM_TIMEOUT_MS: '30000',
       LLM_MAX_TOKENS: '500',

@@ -179,7 +179,7 @@ describe('NOTES.txt on Postgres connections', () => {
     // helm install knows no KEDA here: the CPU autoscaler's maximum.
     const text = await notes({});
     expect(text).toContain(
-      'each worker pod opens up to 12 (DATABASE_POOL_MAX 4 + CONTEXT_POOL_MAX 8),\nso 120 at 10 pods (autoscaling.maxReplicas)',
+      'each worker pod opens up to 8 (DATABASE_POOL_MAX 4 + CONTEXT_POOL_MAX 4),\nso 80 at 10 pods (autoscaling.maxReplicas)',
     );
     const fixed = await notes({
       'autoscaling.enabled': false,

@@ -551,7 +551,7 @@ with the context pipeline (its own pool), times the most pods the scaler allows.
 {{- $c := .Values.config }}
 {{- $db := int ($c.DATABASE_POOL_MAX | default "4") }}
 {{- $context := eq (toString ($c.ENHANCER_PIPELINE | default "context")) "context" }}
-{{- $ctx := ternary (int ($c.CONTEXT_POOL_MAX | default "8")) 0 $context }}
+{{- $ctx := ternary (int ($c.CONTEXT_POOL_MAX | default "4")) 0 $context }}
 {{- $pods := int .Values.worker.replicas }}
 {{- $by := "worker.replicas" }}
 {{- if include "enhancer.kedaEnabled" . }}

@@ -33,11 +33,11 @@ export async function tenantQuery<R>(
   const pool = knex.client as ConnectionPool;
   const client = (await pool.acquireConnection()) as QueryClient;
   // Bounded whatever the caller gave: a silent server answers neither the query nor its timeout.
-  const bound = AbortSignal.timeout(opts.timeoutMs + ANSWER_MARGIN_MS);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, bound]) : bound;
+  const boundMs = opts.timeoutMs + ANSWER_MARGIN_MS;
   let answered = false;
+  let gaveUp = false;
   try {
-    const out = await abortable(client.query(sql), signal);
+    const out = await bounded(client.query(sql), boundMs, opts.signal, () => (gaveUp = true));
     answered = true;
     const list = (Array.isArray(out) ? out : [out]) as { rows: R[] }[];
     return list[1]?.rows ?? [];
@@ -45,26 +45,37 @@ export async function tenantQuery<R>(
     // Postgres cancels at the statement timeout, and says so; a query still unanswered when its caller
     // gave up (the step's budget) may be on a silent socket: that connection, and every one opened
     // before it, is not used again.
-    if (!answered && signal.aborted) opts.links?.stalled(client);
+    if (!answered && gaveUp) opts.links?.stalled(client);
     if ((err as { code?: unknown }).code === '57014') throw err;
     if (opts.signal?.aborted && err === opts.signal.reason) throw err;
-    throw classifyDbError(
-      bound.aborted
-        ? new Error(`no answer from postgres within ${opts.timeoutMs + ANSWER_MARGIN_MS} ms`)
-        : err,
-    );
+    throw classifyDbError(err);
   } finally {
     await pool.releaseConnection(client);
   }
 }
 
-/** `work`, or the signal's reason as soon as it aborts (the work goes on, unwatched). */
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
+/**
+ * `work`, or a rejection when `ms` pass or `signal` aborts first (the work goes on, unwatched; `onGiveUp`
+ * is told). A timer and a listener, not AbortSignal.timeout/any: this runs for every read of every job.
+ */
+function bounded<T>(
+  work: Promise<T>,
+  ms: number,
+  signal: AbortSignal | undefined,
+  onGiveUp: () => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const giveUp = (reason: Error) => {
+      onGiveUp();
+      reject(reason);
+    };
+    const onAbort = () => giveUp(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal?.aborted) return onAbort();
+    const timer = setTimeout(() => giveUp(new Error(`no answer from postgres within ${ms} ms`)), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
   });
 }

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       context: {
         stepTimeoutMs: 5_000,
         limits: { similar: 5, kb: 3, assets: 10 },
-        poolMax: 8,
+        poolMax: 4,
         noteMaxChars: 4_000,
       },
       servicedesk: { timeoutMs: 10_000 },
