@@ -140,6 +140,17 @@ describe('SdpClient against a ServiceDesk Plus v3 API', () => {
     expect(listed.map((n) => n.id)).toEqual([second.id, first.id]);
   });
 
+  it('reads notes one by one when the list leaves their text out', async () => {
+    await client.addNote(target(), 'R-bare', '<p>ours: enhancer job x</p>', opts());
+    sdp.listWithoutText = true;
+    try {
+      const listed = await client.listNotes(target(), 'R-bare', opts());
+      expect(listed.map((n) => n.description)).toEqual(['<p>ours: enhancer job x</p>']);
+    } finally {
+      sdp.listWithoutText = false;
+    }
+  });
+
   it('sends a Zoho OAuth token read from its file at each call', async () => {
     const file = path.join(dir, 'token');
     await writeFile(file, 'zoho-one\n');

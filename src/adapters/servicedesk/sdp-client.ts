@@ -49,12 +49,15 @@ export class SdpClient implements Helpdesk {
     return { id: String(id) };
   }
 
+  /** Every call it makes together stays within `opts.timeoutMs` (a list, then perhaps single notes). */
   async listNotes(target: ServiceDeskTarget, requestId: string, opts: CallOptions): Promise<HelpdeskNote[]> {
+    const until = Date.now() + opts.timeoutMs;
+    const left = (): CallOptions => ({ signal: opts.signal, timeoutMs: Math.max(1, until - Date.now()) });
     const listInfo = {
       list_info: { row_count: LIST_ROWS, start_index: 1, sort_field: 'created_time', sort_order: 'desc' },
     };
     const query = `?input_data=${encodeURIComponent(JSON.stringify(listInfo))}`;
-    const json = await this.request(target, notesPath(requestId) + query, opts, { method: 'GET' });
+    const json = await this.request(target, notesPath(requestId) + query, left(), { method: 'GET' });
     const items = Array.isArray(json.notes) ? (json.notes as { id?: unknown; description?: unknown }[]) : [];
     const notes: HelpdeskNote[] = [];
     let fetched = 0;
@@ -64,7 +67,7 @@ export class SdpClient implements Helpdesk {
       let description = typeof item.description === 'string' ? item.description : undefined;
       // Some versions list notes without their text: read the newest ones whole.
       if (description === undefined && fetched++ < MAX_NOTE_FETCHES) {
-        const one = await this.request(target, `${notesPath(requestId)}/${encodeURIComponent(id)}`, opts, {
+        const one = await this.request(target, `${notesPath(requestId)}/${encodeURIComponent(id)}`, left(), {
           method: 'GET',
         });
         const d = (one.request_note as { description?: unknown } | undefined)?.description;

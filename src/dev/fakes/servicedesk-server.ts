@@ -30,6 +30,8 @@ export interface FakeServiceDesk extends FakeServer {
   readonly nextList: number[];
   /** Request ids that exist (any, when empty). */
   readonly requests: Set<string>;
+  /** Lists notes without their text, as some ServiceDesk Plus versions do. */
+  listWithoutText?: boolean;
   /** The token the fake accepts (`authtoken` header or `Zoho-oauthtoken`); any when undefined. */
   token?: string;
 }
@@ -42,7 +44,7 @@ export async function startFakeServiceDesk(): Promise<FakeServiceDesk> {
   const nextList: number[] = [];
   const requests = new Set<string>();
   let seq = 1000;
-  const fake: { token?: string } = {};
+  const fake: { token?: string; listWithoutText?: boolean } = {};
   const server = await listen((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://fake');
@@ -79,7 +81,9 @@ export async function startFakeServiceDesk(): Promise<FakeServiceDesk> {
             : sendJson(res, 404, {});
         }
         return sendJson(res, 200, {
-          notes: mine.map((n) => ({ id: n.id, description: n.description })),
+          notes: mine.map((n) =>
+            fake.listWithoutText ? { id: n.id } : { id: n.id, description: n.description },
+          ),
           list_info: { has_more_rows: false },
           response_status: [{ status_code: 2000, status: 'success' }],
         });
