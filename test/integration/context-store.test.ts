@@ -86,7 +86,6 @@ describe('context reads on Postgres', () => {
     tenantId: tenant,
     ticketId: 'NEW-1',
     text,
-    anyWords: text.match(/[\p{L}\p{N}]+/gu)!.join(' or '),
     subject: text.split('\n')[0]!,
   });
 

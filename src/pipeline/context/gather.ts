@@ -5,7 +5,7 @@ import type { Job } from '../../domain/job';
 import type { EnhanceContext } from '../enhancer';
 import { extractAddresses, hostnameCandidates } from './addresses';
 import { runStep, type StepOutcome } from './run-step';
-import { MAX_SEARCH_CHARS, anyOfQuery, plainText, searchWords, subjectProbe } from './text';
+import { MAX_SEARCH_CHARS, plainText, subjectProbe } from './text';
 import {
   STEP_NAMES,
   type Context,
@@ -48,7 +48,6 @@ export async function gatherContext(job: Job, ctx: EnhanceContext, opts: GatherO
     tenantId: job.tenant_id,
     ticketId: job.ticket_id,
     text,
-    anyWords: anyOfQuery(searchWords(text)),
     subject: subjectProbe(text),
   };
   const lookup = { addresses: extractAddresses(text), hostnames: hostnameCandidates(text) };

@@ -6,8 +6,6 @@
 
 /** How much of a description the searches read: a 64 KiB paste should cost no more than a page. */
 export const MAX_SEARCH_CHARS = 16_384;
-/** Distinct words the ranking query holds; a longer text adds little to the ranking and costs time. */
-export const MAX_QUERY_WORDS = 64;
 /** Characters of the first line compared by trigram similarity against past subjects. */
 export const MAX_SUBJECT_CHARS = 160;
 
@@ -40,25 +38,6 @@ function decodeEntity(whole: string, name: string): string {
     return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
   }
   return ENTITIES[name.toLowerCase()] ?? whole;
-}
-
-/**
- * The words of `text` (letters and digits only, so no search-syntax character ever reaches a query),
- * lower-cased, each once, in order of first appearance, at most `max`.
- */
-export function searchWords(text: string, max = MAX_QUERY_WORDS): string[] {
-  const seen = new Set<string>();
-  for (const m of text.slice(0, MAX_SEARCH_CHARS).matchAll(/[\p{L}\p{N}]+/gu)) {
-    const word = m[0].toLowerCase();
-    if (word.length > 1 && word.length <= 64) seen.add(word);
-    if (seen.size >= max) break;
-  }
-  return [...seen];
-}
-
-/** `websearch_to_tsquery` input that matches any of `words`: their OR, which the function cannot misread. */
-export function anyOfQuery(words: readonly string[]): string {
-  return words.join(' or ');
 }
 
 /** The first non-empty line, cut to a subject's length: what a past ticket's subject is compared with. */

@@ -87,8 +87,6 @@ export interface TicketQuery {
   readonly ticketId: string;
   /** Plain text (tags stripped), cut to what a search reads. */
   readonly text: string;
-  /** `websearch_to_tsquery` input: the ticket's words, OR-ed. */
-  readonly anyWords: string;
   /** The first line, compared with past subjects by trigram similarity. */
   readonly subject: string;
 }

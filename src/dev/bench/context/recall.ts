@@ -1,6 +1,6 @@
 import { PgContextStore } from '../../../adapters/db/context-store';
 import type { Knex } from '@mikro-orm/postgresql';
-import { anyOfQuery, plainText, searchWords, subjectProbe } from '../../../pipeline/context/text';
+import { plainText, subjectProbe } from '../../../pipeline/context/text';
 import { queryTickets, type SampleSpec } from '../../sample/generate';
 
 /**
@@ -23,7 +23,6 @@ export async function recallAt5(
           tenantId: spec.tenant,
           ticketId: q.ticket_id,
           text,
-          anyWords: anyOfQuery(searchWords(text)),
           subject: subjectProbe(text),
         },
         5,

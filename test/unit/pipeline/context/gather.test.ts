@@ -39,7 +39,6 @@ describe('gatherContext', () => {
       tenantId: 'acme',
       ticketId: 'T-9',
       text: 'VPN drops\non 10.0.4.17 and db-prod-3 & | ! ( ) : * 999.1.1.1',
-      anyWords: 'vpn or drops or on or 10 or 17 or and or db or prod or 999',
       subject: 'VPN drops',
     });
     expect(store.calls[0]!.limit).toBe(5);
