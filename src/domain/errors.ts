@@ -50,6 +50,17 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+/**
+ * The broker redelivered the job more often than the delivery limit allows: it keeps losing or killing
+ * its worker, so it is dead-lettered without running again.
+ */
+export class DeliveryLimitError extends Error {
+  override readonly name = 'DeliveryLimitError';
+  constructor(readonly redeliveries: number) {
+    super(`redelivered ${redeliveries} times: the job keeps losing or killing its worker`);
+  }
+}
+
 /** What an infrastructure failure was about; the `cause` label of the wait-out metric. */
 export type InfrastructureCause = 'postgres' | 'shutdown' | 'other';
 
@@ -78,6 +89,7 @@ export function errorKind(err: unknown): ErrorKind {
     case 'ValidationError':
       return 'validation';
     case 'PermanentError':
+    case 'DeliveryLimitError':
       return 'permanent';
     case 'DeadlineError':
       return 'deadline';

@@ -3,6 +3,7 @@ import { runWithDeadline, AttemptAborted } from '../domain/deadline';
 import { decodeJob } from '../domain/decode';
 import {
   DeadlineError,
+  DeliveryLimitError,
   InfrastructureError,
   ValidationError,
   errorKind,
@@ -126,8 +127,7 @@ async function handle(d: Delivery, deps: ProcessDeps, mode: DeliveryMode, t: Att
   if (d.deadLettered) return recordDeadLetter(ctx, d.deadLettered);
 
   if (overDeliveryLimit(d.redeliveries, deps.deliveryLimit)) {
-    const err = new Error(`redelivered ${d.redeliveries} times: the job keeps losing or killing its worker`);
-    err.name = 'DeliveryLimitError';
+    const err = new DeliveryLimitError(d.redeliveries);
     t.fail(err);
     return deadLetter(ctx, 'delivery_limit', failureOf(err, deps.clock), { durationMs: null });
   }

@@ -1,5 +1,6 @@
 import {
   DeadlineError,
+  DeliveryLimitError,
   InfrastructureError,
   PermanentError,
   TransientError,
@@ -17,11 +18,18 @@ describe('error classes', () => {
     [new TransientError('t'), TransientError, 'TransientError', 'transient'],
     [new DeadlineError('d'), DeadlineError, 'DeadlineError', 'deadline'],
     [new InfrastructureError('i'), InfrastructureError, 'InfrastructureError', 'infrastructure'],
+    [new DeliveryLimitError(6), DeliveryLimitError, 'DeliveryLimitError', 'permanent'],
   ])('%s has its name and kind', (err, cls, name, kind) => {
     expect(err).toBeInstanceOf(cls);
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe(name);
     expect(errorKind(err)).toBe(kind);
+  });
+
+  it('says how often a job over the delivery limit was redelivered', () => {
+    const err = new DeliveryLimitError(6);
+    expect(err.redeliveries).toBe(6);
+    expect(err.message).toBe('redelivered 6 times: the job keeps losing or killing its worker');
   });
 
   it('classifies by name alone, for errors from another realm', () => {
