@@ -32,7 +32,11 @@ export interface Failure {
   /** What the failed attempt produced (its note, say), merged over the stored record. */
   readonly result?: Readonly<Record<string, unknown>>;
 }
-export interface PoisonRecord {
+/**
+ * Ends a job as failed whatever attempt holds it: it never ran at this attempt (an invalid message, a
+ * crash loop), or its dead letter is already out.
+ */
+export interface ForceFailRecord {
   readonly jobId: string;
   readonly tenantId: string;
   readonly ticketId: string | null;
@@ -44,7 +48,7 @@ export type HistoryOp =
   | ({ readonly kind: 'complete' } & Completion)
   | ({ readonly kind: 'retry' } & RetryMark)
   | ({ readonly kind: 'fail' } & Failure)
-  | ({ readonly kind: 'poison' } & PoisonRecord);
+  | ({ readonly kind: 'forceFail' } & ForceFailRecord);
 
 /** What a claim found: the row is now this attempt's, or the job already ended. */
 export type ClaimState = 'claimed' | 'completed' | 'failed';
@@ -59,7 +63,7 @@ export interface HistoryStore {
   retry(r: RetryMark): Promise<boolean>;
   fail(f: Failure): Promise<boolean>;
   /** Ends the job as failed whatever attempt owns it, unless it completed (poison, crash loops). */
-  forceFail(p: PoisonRecord): Promise<void>;
+  forceFail(p: ForceFailRecord): Promise<void>;
   /** Resolves while Postgres answers. */
   ping(): Promise<void>;
 }

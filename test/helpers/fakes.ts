@@ -3,8 +3,8 @@ import type {
   Claim,
   Completion,
   Failure,
+  ForceFailRecord,
   HistoryStore,
-  PoisonRecord,
   RetryMark,
 } from '../../src/domain/history';
 import type { Job } from '../../src/domain/job';
@@ -20,14 +20,14 @@ export class FakeHistory implements HistoryStore {
   readonly completions: Completion[] = [];
   readonly retries: RetryMark[] = [];
   readonly failures: Failure[] = [];
-  readonly poisons: PoisonRecord[] = [];
+  readonly forceFails: ForceFailRecord[] = [];
   /** What each method does once recorded; replace one to change the answer. */
   readonly on = {
     claim: (_c: Claim): Promise<ClaimState> => Promise.resolve('claimed'),
     complete: (_c: Completion): Promise<boolean> => Promise.resolve(true),
     retry: (_r: RetryMark): Promise<boolean> => Promise.resolve(true),
     fail: (_f: Failure): Promise<boolean> => Promise.resolve(true),
-    forceFail: (_p: PoisonRecord): Promise<void> => Promise.resolve(),
+    forceFail: (_p: ForceFailRecord): Promise<void> => Promise.resolve(),
   };
 
   constructor(private readonly events: EventLog) {}
@@ -52,9 +52,9 @@ export class FakeHistory implements HistoryStore {
     this.failures.push(f);
     return this.on.fail(f);
   }
-  forceFail(p: PoisonRecord): Promise<void> {
+  forceFail(p: ForceFailRecord): Promise<void> {
     this.events.push('history.forceFail');
-    this.poisons.push(p);
+    this.forceFails.push(p);
     return this.on.forceFail(p);
   }
   ping(): Promise<void> {

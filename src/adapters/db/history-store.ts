@@ -13,14 +13,14 @@ import type {
   Failure,
   HistoryOp,
   HistoryStore,
-  PoisonRecord,
+  ForceFailRecord,
   RetryMark,
 } from '../../domain/history';
 import {
   claimStatement,
   completeStatement,
   failStatement,
-  poisonStatement,
+  forceFailStatement,
   retryStatement,
   setTenant,
   abandonStatement,
@@ -111,8 +111,8 @@ export class PgHistoryStore implements HistoryStore {
   fail(f: Failure): Promise<boolean> {
     return this.submit({ kind: 'fail', ...f }) as Promise<boolean>;
   }
-  async forceFail(p: PoisonRecord): Promise<void> {
-    await this.submit({ kind: 'poison', ...p });
+  async forceFail(p: ForceFailRecord): Promise<void> {
+    await this.submit({ kind: 'forceFail', ...p });
   }
 
   /**
@@ -261,7 +261,7 @@ export function planBatch(ops: readonly HistoryOp[], results: (Result | Error)[]
       ['complete', completeStatement],
       ['retry', retryStatement],
       ['fail', failStatement],
-      ['poison', poisonStatement],
+      ['forceFail', forceFailStatement],
     ] as const;
     for (const [kind, build] of fenced) {
       const idx = ofKind(kind);

@@ -63,14 +63,14 @@ describe('processDelivery: before the job runs', () => {
     expect(await w.run(d)).toBe('dead_lettered');
 
     expect(w.events).toEqual(['bus.deadLetter', 'history.forceFail', 'ack']);
-    expect(w.history.poisons).toHaveLength(1);
-    expect(w.history.poisons[0]).toEqual({
+    expect(w.history.forceFails).toHaveLength(1);
+    expect(w.history.forceFails[0]).toEqual({
       jobId: JOB_ID,
       tenantId: 'acme',
       ticketId: 'TICKET-42',
       error: w.bus.deadLetters[0]!.failure.errorMessage,
     });
-    expect(w.history.poisons[0]!.error).toMatch(/^priority: /);
+    expect(w.history.forceFails[0]!.error).toMatch(/^priority: /);
     expect(await metricValue(w.metrics.tasks, { status: 'dead_lettered', tenant_id: 'acme' })).toBe(1);
   });
 
@@ -120,7 +120,7 @@ describe('processDelivery: before the job runs', () => {
         },
       },
     ]);
-    expect(w.history.poisons).toEqual([
+    expect(w.history.forceFails).toEqual([
       {
         jobId: JOB_ID,
         tenantId: 'acme',

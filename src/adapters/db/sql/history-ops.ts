@@ -90,8 +90,8 @@ export function failStatement(ops: readonly Extract<HistoryOp, { kind: 'fail' }>
   );
 }
 
-/** A poison message ends its job as failed, unless that job already completed. */
-export function poisonStatement(ops: readonly Extract<HistoryOp, { kind: 'poison' }>[]): Statement {
+/** Ends the job as failed at whatever attempt, unless it already completed. */
+export function forceFailStatement(ops: readonly Extract<HistoryOp, { kind: 'forceFail' }>[]): Statement {
   const values = ops
     .map(() => `(?::uuid, ?, ?, 'failed', 0, ?, clock_timestamp(), clock_timestamp())`)
     .join(', ');

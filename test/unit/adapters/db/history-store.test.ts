@@ -3,7 +3,7 @@ import {
   claimStatement,
   completeStatement,
   failStatement,
-  poisonStatement,
+  forceFailStatement,
   retryStatement,
   setTenant,
 } from '../../../../src/adapters/db/sql/history-ops';
@@ -49,8 +49,8 @@ const fail = (jobId: string, tenantId: string): HistoryOp => ({
   error: 'e',
   processingMs: null,
 });
-const poison = (jobId: string, tenantId: string): HistoryOp => ({
-  kind: 'poison',
+const forceFail = (jobId: string, tenantId: string): HistoryOp => ({
+  kind: 'forceFail',
   jobId,
   tenantId,
   ticketId: null,
@@ -77,12 +77,15 @@ describe('planBatch', () => {
   });
 
   it('puts all ops of one kind and tenant in one statement, in submission order', () => {
-    const ops = [poison(A2, 'a'), poison(A1, 'a'), complete(A3, 'a')];
+    const ops = [forceFail(A2, 'a'), forceFail(A1, 'a'), complete(A3, 'a')];
     const plan = planBatch(ops, pending(ops));
     expect(plan.statements).toEqual([
       setTenant('a'),
       completeStatement([complete(A3, 'a') as Extract<HistoryOp, { kind: 'complete' }>]),
-      poisonStatement([poison(A2, 'a'), poison(A1, 'a')] as Extract<HistoryOp, { kind: 'poison' }>[]),
+      forceFailStatement([forceFail(A2, 'a'), forceFail(A1, 'a')] as Extract<
+        HistoryOp,
+        { kind: 'forceFail' }
+      >[]),
     ]);
   });
 
@@ -110,10 +113,10 @@ describe('planBatch', () => {
   });
 
   it('fills fenced writes with true for returned job ids and false for the others', () => {
-    const ops = [complete(A1, 'a'), complete(A2, 'a'), retry(A3, 'a'), fail(B1, 'b'), poison(B2, 'b')];
+    const ops = [complete(A1, 'a'), complete(A2, 'a'), retry(A3, 'a'), fail(B1, 'b'), forceFail(B2, 'b')];
     const results = pending(ops);
     const plan = planBatch(ops, results);
-    // statements: set a, complete, retry, set b, fail, poison
+    // statements: set a, complete, retry, set b, fail, forceFail
     plan.readers[1]!(rows(A2));
     plan.readers[2]!(rows());
     plan.readers[4]!(rows(B1));

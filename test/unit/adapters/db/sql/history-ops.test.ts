@@ -4,7 +4,7 @@ import {
   claimStatement,
   completeStatement,
   failStatement,
-  poisonStatement,
+  forceFailStatement,
   retryStatement,
   setTenant,
   type Statement,
@@ -24,8 +24,8 @@ const retry = (jobId: string) =>
   ({ kind: 'retry', jobId, tenantId: 'acme', attempt: 1, error: 'flaky' }) as const;
 const fail = (jobId: string, processingMs: number | null = 40) =>
   ({ kind: 'fail', jobId, tenantId: 'acme', attempt: 4, error: 'gave up', processingMs }) as const;
-const poison = (jobId: string) =>
-  ({ kind: 'poison', jobId, tenantId: 'acme', ticketId: null, error: 'not JSON' }) as const;
+const forceFail = (jobId: string) =>
+  ({ kind: 'forceFail', jobId, tenantId: 'acme', ticketId: null, error: 'not JSON' }) as const;
 
 describe('history statement builders', () => {
   it('setTenant sets app.tenant_id for the transaction only', () => {
@@ -50,7 +50,7 @@ describe('history statement builders', () => {
     ['completeStatement', () => completeStatement([complete(ID1), complete(ID2)]), 5],
     ['retryStatement', () => retryStatement([retry(ID1), retry(ID2)]), 4],
     ['failStatement', () => failStatement([fail(ID1), fail(ID2)]), 5],
-    ['poisonStatement', () => poisonStatement([poison(ID1), poison(ID2)]), 4],
+    ['forceFailStatement', () => forceFailStatement([forceFail(ID1), forceFail(ID2)]), 4],
   ])('%s has one placeholder per binding, %i per op', (_name, build, perOp) => {
     const s = build();
     expect(s.bindings).toHaveLength(2 * perOp);
@@ -75,7 +75,7 @@ describe('history statement builders', () => {
       null,
       '{"note":"kept"}',
     ]);
-    expect(poisonStatement([poison(ID1)]).bindings).toEqual([ID1, null, 'acme', 'not JSON']);
+    expect(forceFailStatement([forceFail(ID1)]).bindings).toEqual([ID1, null, 'acme', 'not JSON']);
   });
 
   it.each([
@@ -87,8 +87,8 @@ describe('history statement builders', () => {
     expect(s.sql).toContain('returning h.job_id::text');
   });
 
-  it('poisonStatement never overwrites a completed job', () => {
-    expect(poisonStatement([poison(ID1)]).sql).toContain(`where h.status <> 'completed'`);
+  it('forceFailStatement never overwrites a completed job', () => {
+    expect(forceFailStatement([forceFail(ID1)]).sql).toContain(`where h.status <> 'completed'`);
   });
 
   it('claimStatement takes a pending row, or one the janitor failed as abandoned, back to pending', () => {
