@@ -27,6 +27,17 @@ export interface FailureInfo {
   readonly at: string;
 }
 
+/** Where `JobBus.delay` sends a job back, and when. */
+export interface DelayInfo {
+  /** The attempt the job comes back as: the next one for a retry, the same one for a wait-out. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** Why the attempt failed, for the failure headers; absent when no attempt failed (a wait-out). */
+  readonly failure?: FailureInfo;
+  /** Marks a job whose dead letter is already published, so its next delivery only records the failure. */
+  readonly deadLettered?: DeadLetterReason;
+}
+
 export interface DeadLetterInfo {
   readonly reason: DeadLetterReason;
   readonly attempts: number;
@@ -38,17 +49,8 @@ export interface DeadLetterInfo {
  * publish, so the caller may then ack the original.
  */
 export interface JobBus {
-  /**
-   * Republish through the delay ladder as `attempt`, arriving after `delayMs`. `deadLettered` marks a
-   * job whose dead letter is already published, so its next delivery only records the failure.
-   */
-  delay(
-    d: Delivery,
-    attempt: number,
-    delayMs: number,
-    failure?: FailureInfo,
-    deadLettered?: DeadLetterReason,
-  ): Promise<void>;
+  /** Republish through the delay ladder as `info.attempt`, arriving after `info.delayMs`. */
+  delay(d: Delivery, info: DelayInfo): Promise<void>;
   deadLetter(d: Delivery, info: DeadLetterInfo): Promise<void>;
   /** Move a redelivered job to the suspect queue, where it will run alone. */
   quarantine(d: Delivery): Promise<void>;

@@ -259,7 +259,7 @@ async function runJob(ctx: JobCtx): Promise<Outcome> {
     // The retry message carries the state; the row catches up when the next attempt claims it.
     log.warn('could not record the failed attempt', { error_message: errorMessage(e) });
   }
-  await deps.bus.delay(d, decision.attempt, decision.delayMs, failure);
+  await deps.bus.delay(d, { attempt: decision.attempt, delayMs: decision.delayMs, failure });
   d.ack();
   deps.metrics.retries.inc();
   deps.metrics.attempt('retried', job.tenant_id, seconds);
@@ -402,7 +402,7 @@ async function poison(
 /** The same job is running in this process: bring this copy back later, at the same attempt. */
 async function deferConcurrent({ d, log, deps }: JobCtx): Promise<Outcome> {
   const ms = waitOutMs(deps.retry, deps.random());
-  await deps.bus.delay(d, d.attempt, ms);
+  await deps.bus.delay(d, { attempt: d.attempt, delayMs: ms });
   d.ack();
   log.info('same job already running here; this delivery comes back later', { delay_ms: ms });
   return 'delayed';
@@ -421,7 +421,7 @@ async function waitOut(
   const cause = infrastructureCause(err);
   const outage = { ms: deps.outageMs(cause), maxDelayMs: deps.waitOutMaxMs };
   const ms = waitOutMs(deps.retry, deps.random(), outage);
-  await deps.bus.delay(d, d.attempt, ms, undefined, deadLettered);
+  await deps.bus.delay(d, { attempt: d.attempt, delayMs: ms, deadLettered });
   d.ack();
   deps.metrics.waitedOut(cause, ms);
   log.warn('job delayed without spending a retry', {

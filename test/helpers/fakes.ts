@@ -10,7 +10,7 @@ import type {
 import type { Job } from '../../src/domain/job';
 import type { Fields, Logger } from '../../src/observability/logger';
 import type { EnhanceContext, EnhancementResult, Enhancer } from '../../src/pipeline/enhancer';
-import type { DeadLetterInfo, Delivery, FailureInfo, JobBus } from '../../src/worker/ports';
+import type { DeadLetterInfo, DelayInfo, Delivery, FailureInfo, JobBus } from '../../src/worker/ports';
 
 /** Every fake below appends to one shared list, so a test can assert the order across them. */
 export type EventLog = string[];
@@ -83,13 +83,7 @@ export class FakeBus implements JobBus {
 
   constructor(private readonly events: EventLog) {}
 
-  delay(
-    _d: Delivery,
-    attempt: number,
-    delayMs: number,
-    failure?: FailureInfo,
-    deadLettered?: string,
-  ): Promise<void> {
+  delay(_d: Delivery, { attempt, delayMs, failure, deadLettered }: DelayInfo): Promise<void> {
     this.events.push('bus.delay');
     this.delayMarks.push(deadLettered);
     this.delays.push(failure ? { attempt, delayMs, failure } : { attempt, delayMs });

@@ -1,5 +1,4 @@
-import type { DeadLetterReason } from '../../domain/retry-policy';
-import type { DeadLetterInfo, Delivery, FailureInfo, JobBus } from '../../worker/ports';
+import type { DeadLetterInfo, DelayInfo, Delivery, FailureInfo, JobBus } from '../../worker/ports';
 import type { ConfirmPublisher } from './confirm-publisher';
 import { jobProperties } from './confirm-publisher';
 import { H, carriedHeaders, clip } from './headers';
@@ -12,13 +11,7 @@ export class AmqpJobBus implements JobBus {
     private readonly n: Names,
   ) {}
 
-  delay(
-    d: Delivery,
-    attempt: number,
-    delayMs: number,
-    failure?: FailureInfo,
-    deadLettered?: DeadLetterReason,
-  ): Promise<void> {
+  delay(d: Delivery, { attempt, delayMs, failure, deadLettered }: DelayInfo): Promise<void> {
     const headers = {
       ...carriedHeaders(d.headers),
       [H.attempt]: attempt,

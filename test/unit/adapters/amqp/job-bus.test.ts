@@ -37,7 +37,7 @@ describe('AmqpJobBus', () => {
       headers: { ...brokerHeaders, [H.attempt]: 1, 'x-custom': 'kept' },
     });
 
-    await new AmqpJobBus(publisher, n).delay(d, 2, 4_000, failure);
+    await new AmqpJobBus(publisher, n).delay(d, { attempt: 2, delayMs: 4_000, failure });
 
     expect(published).toEqual([
       {
@@ -68,8 +68,8 @@ describe('AmqpJobBus', () => {
     const earlier = '2026-11-28T11:00:00.000Z';
     const d = fakeDelivery([], { body, firstFailureAt: earlier, headers: { [H.firstFailureAt]: earlier } });
 
-    await bus.delay(d, 3, 8_000, failure);
-    await bus.delay(d, 3, 1_000);
+    await bus.delay(d, { attempt: 3, delayMs: 8_000, failure });
+    await bus.delay(d, { attempt: 3, delayMs: 1_000 });
 
     expect(published[0]!.options.headers).toEqual({
       [H.attempt]: 3,
@@ -91,7 +91,11 @@ describe('AmqpJobBus', () => {
     const { published, publisher } = recordingPublisher();
     const d = fakeDelivery([], { body, redeliveries: 3, headers: { [H.attempt]: 2 } });
 
-    await new AmqpJobBus(publisher, n).delay(d, 2, 1_000, undefined, 'delivery_limit');
+    await new AmqpJobBus(publisher, n).delay(d, {
+      attempt: 2,
+      delayMs: 1_000,
+      deadLettered: 'delivery_limit',
+    });
 
     expect(published[0]!.options.headers).toEqual({
       [H.attempt]: 2,
@@ -149,8 +153,8 @@ describe('AmqpJobBus', () => {
     const d = fakeDelivery([], { body, headers: { ...brokerHeaders, ...trace, [H.attempt]: 1 } });
     const bus = new AmqpJobBus(publisher, n);
 
-    await bus.delay(d, 2, 1_000, failure);
-    await bus.delay(d, 1, 1_000);
+    await bus.delay(d, { attempt: 2, delayMs: 1_000, failure });
+    await bus.delay(d, { attempt: 1, delayMs: 1_000 });
     await bus.quarantine(d);
     await bus.deadLetter(d, { reason: 'permanent', attempts: 1, failure });
 
