@@ -8,6 +8,7 @@ import { deferred, flushMicrotasks } from '../../helpers/deferred';
 import { metricValue } from '../../helpers/fakes';
 import { JOB_ID } from '../../helpers/jobs';
 import { START, world } from '../../helpers/process-world';
+import { processDelivery } from '../../../src/worker/process-delivery';
 
 const AT = new Date(START).toISOString();
 
@@ -130,5 +131,65 @@ describe('processDelivery: a failed attempt that ends the job', () => {
 
     expect(w.events).toEqual(['history.claim', 'enhancer.enhance', 'bus.deadLetter', 'nack']);
     expect(d.acks).toBe(0);
+  });
+
+  it('says on its one dead-letter line that the row waits for Postgres, and logs no separate wait-out', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new TransientError('still broken'));
+    w.history.on.fail = () => Promise.reject(new InfrastructureError('postgres unavailable'));
+
+    expect(await w.run(w.delivery({ attempt: 4 }))).toBe('delayed');
+
+    expect(w.logger.lines.map((l) => l.msg)).toEqual(['job started', 'attempt failed', 'job dead-lettered']);
+    expect(w.logger.lines.at(-1)).toMatchObject({
+      level: 'error',
+      fields: {
+        reason: 'retries_exhausted',
+        error_message: 'still broken',
+        history_recorded: false,
+        history_error: 'postgres unavailable',
+        delay_ms: 2_000,
+      },
+    });
+  });
+
+  it('still counts a published dead letter when the wait-out for its row cannot be published', async () => {
+    const w = world();
+    const told: string[] = [];
+    const deps = { ...w.deps, onDeadLetter: (n: { reason: string }) => told.push(n.reason) };
+    w.enhancer.run = () => Promise.reject(new TransientError('still broken'));
+    w.history.on.fail = () => Promise.reject(new InfrastructureError('postgres unavailable'));
+    w.bus.on.delay = () => Promise.reject(new Error('channel closed'));
+    const d = w.delivery({ attempt: 4 });
+
+    expect(await processDelivery(d, deps, 'fresh')).toBe('requeued');
+
+    expect(w.events).toEqual([
+      'history.claim',
+      'enhancer.enhance',
+      'bus.deadLetter',
+      'history.fail',
+      'bus.delay',
+      'nack',
+    ]);
+    expect(told).toEqual(['retries_exhausted']);
+    expect(await metricValue(w.metrics.deadLetters, { reason: 'retries_exhausted' })).toBe(1);
+    expect(await metricValue(w.metrics.tasks, { status: 'failed', tenant_id: 'acme' })).toBe(1);
+    expect(await metricValue(w.metrics.waitOuts)).toBe(0);
+    expect(w.logger.lines.at(-1)).toMatchObject({
+      msg: 'could not settle job; returning it to the queue',
+      fields: { reason: 'retries_exhausted', error_message: 'channel closed', job_id: JOB_ID },
+    });
+  });
+
+  it('records the row of a dead letter and says so on its one line', async () => {
+    const w = world();
+    w.enhancer.run = () => Promise.reject(new PermanentError('ticket deleted'));
+
+    expect(await w.run(w.delivery())).toBe('failed');
+
+    expect(w.logger.lines.filter((l) => l.msg === 'job dead-lettered')).toMatchObject([
+      { fields: { reason: 'permanent', history_recorded: true } },
+    ]);
   });
 });
