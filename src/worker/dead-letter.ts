@@ -15,7 +15,8 @@ export type DeadLetterRow =
 
 /**
  * Dead-letter first, then the row: a crash in between leaves a duplicate dead letter, never a lost job.
- * `row` is absent when the message names no job and tenant to write one under.
+ * `row` is absent when the message names no job and tenant to write one under. Settles as `invalid`
+ * when the body did not decode, else as `dead-lettered`.
  */
 export async function deadLetter(a: Attempt, letter: DeadLetter, row?: DeadLetterRow): Promise<Settlement> {
   const { d, deps } = a;

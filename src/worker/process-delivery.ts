@@ -16,7 +16,7 @@ import type { Fields } from '../observability/logger';
 import { failureOf, requeue, waitOut, type Attempt, type JobAttempt, type ProcessDeps } from './attempt';
 import { AttemptTrace } from './attempt-trace';
 import { deadLetter, recordDeadLetter, type DeadLetterRow } from './dead-letter';
-import type { Delivery, FailureInfo } from './ports';
+import type { Delivery } from './ports';
 import { outcomeOf, recordSettlement, type DeadLetter, type Outcome, type Settlement } from './settlement';
 
 export type { Outcome } from './settlement';
@@ -108,7 +108,9 @@ function deadLetterInvalid(a: Attempt, err: ValidationError): Promise<Settlement
   const { jobId, tenantId, ticketId } = err.partial;
   const letter: DeadLetter = { reason: 'validation', failure, jobId, tenantId, durationMs: null };
   const row =
-    jobId && tenantId ? forceFailRow({ jobId, tenantId, ticketId: ticketId ?? null }, failure) : undefined;
+    jobId && tenantId
+      ? forceFailRow({ jobId, tenantId, ticketId: ticketId ?? null }, failure.errorMessage)
+      : undefined;
   return deadLetter(a, letter, row);
 }
 
@@ -118,10 +120,7 @@ async function handleJob(a: JobAttempt): Promise<Settlement> {
   if (owed) {
     // Already in the dead-letter queue; only its row is owed.
     const reason = owed.reason as DeadLetterReason;
-    const fate = await recordDeadLetter(a, reason, {
-      kind: 'forceFail',
-      record: { ...rowOf(job), error: owed.errorMessage },
-    });
+    const fate = await recordDeadLetter(a, reason, forceFailRow(rowOf(job), owed.errorMessage));
     if (fate.kind === 'owed') return { kind: 'waited-out', wait: fate.wait };
     return { kind: 'owed-row', reason: owed.reason, row: fate };
   }
@@ -286,15 +285,15 @@ function deadLetterUnrun(a: JobAttempt, reason: DeadLetterReason, err: unknown):
     tenantId: job.tenant_id,
     durationMs: null,
   };
-  return deadLetter(a, letter, forceFailRow(rowOf(job), failure));
+  return deadLetter(a, letter, forceFailRow(rowOf(job), failure.errorMessage));
 }
 
 function rowOf(job: Job): Omit<ForceFailRecord, 'error'> {
   return { jobId: job.job_id, tenantId: job.tenant_id, ticketId: job.ticket_id };
 }
 
-function forceFailRow(ids: Omit<ForceFailRecord, 'error'>, failure: FailureInfo): DeadLetterRow {
-  return { kind: 'forceFail', record: { ...ids, error: failure.errorMessage } };
+function forceFailRow(ids: Omit<ForceFailRecord, 'error'>, error: string): DeadLetterRow {
+  return { kind: 'forceFail', record: { ...ids, error } };
 }
 
 /** The same job is running in this process: bring this copy back later, at the same attempt. */
