@@ -10,8 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# dist/dev holds the demo and the benchmark, which need dev dependencies and have no place in production.
-RUN npm run build && rm -rf dist/dev
+RUN npm run build
 
 # Production dependencies only. No install scripts: nothing in the runtime tree needs one.
 FROM ${NODE_IMAGE} AS deps

@@ -1,6 +1,6 @@
-import { PgContextStore } from '../../../adapters/db/context-store';
+import { PgContextStore } from '../../../src/adapters/db/context-store';
 import type { Knex } from '@mikro-orm/postgresql';
-import { plainText, subjectProbe } from '../../../pipeline/context/text';
+import { plainText, subjectProbe } from '../../../src/pipeline/context/text';
 import { queryTickets, type SampleSpec } from '../../sample/generate';
 
 /**

@@ -1,15 +1,16 @@
 import net from 'node:net';
 import path from 'node:path';
-import { migrate } from '../../adapters/db/orm';
-import { deleteTopology, describeTopology } from '../../adapters/amqp/topology';
+import { migrate } from '../../src/adapters/db/orm';
+import { deleteTopology, describeTopology } from '../../src/adapters/amqp/topology';
 import type { BenchOptions } from './args';
 import { baselineQueueName } from './baseline-queue';
 import { Cleanup, onBroker } from './cleanup';
 import { ConsumerProcess } from './consumer-process';
 import { databaseUrlFor, dropDatabase } from './databases';
-import { childEnv } from '../../config/load';
+import { childEnv } from '../../src/config/load';
 
 import { baselineSink, enhancerSink, type JobSink } from './sinks';
+import { PRODUCT_CLI } from '../product';
 
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
 
@@ -102,9 +103,7 @@ export async function prepareEnhancer(
   ];
   const name = variant === 'observed' ? 'enhancer' : (`enhancer-${variant}` as const);
   const [script, args] =
-    variant === 'traced'
-      ? [path.join(__dirname, 'traced-worker.js'), []]
-      : [path.join(__dirname, '..', '..', 'cli.js'), ['worker']];
+    variant === 'traced' ? [path.join(__dirname, 'traced-worker.js'), []] : [PRODUCT_CLI, ['worker']];
   return {
     name,
     databaseUrl,

@@ -1,6 +1,6 @@
-import { openReadPool } from '../../../adapters/db/orm';
-import { migrate } from '../../../adapters/db/orm';
-import { deleteTopology, describeTopology } from '../../../adapters/amqp/topology';
+import { openReadPool } from '../../../src/adapters/db/orm';
+import { migrate } from '../../../src/adapters/db/orm';
+import { deleteTopology, describeTopology } from '../../../src/adapters/amqp/topology';
 import { startFakeModel } from '../../fakes/openai-server';
 import type { SampleSpec } from '../../sample/generate';
 import type { BenchOptions } from '../args';

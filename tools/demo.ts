@@ -10,10 +10,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, loadConfig } from '../config/load';
-import type { Config } from '../config/schema';
-import { openProducer } from '../adapters/amqp/producer';
-import { names } from '../adapters/amqp/topology';
+import { childEnv, loadConfig } from '../src/config/load';
+import type { Config } from '../src/config/schema';
+import { openProducer } from '../src/adapters/amqp/producer';
+import { names } from '../src/adapters/amqp/topology';
 import { WorkerChild, describeExit, runCli } from './demo/children';
 import { startDemoFakes, type DemoFakes } from './demo/fakes';
 import { enqueuedTable, historyTable, notes, surprises } from './demo/report';

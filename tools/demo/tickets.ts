@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from '../../domain/job';
+import type { Job } from '../../src/domain/job';
 import { DEMO_SPECS, knownMachines, sampleQueries } from './sample';
 
 /** One demo ticket: the job as `enhancer enqueue --file` reads it, and what its context must hold. */

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { stopChild, type Exit } from '../child-exit';
+import { PRODUCT_CLI } from '../product';
 
-/** dist/cli.js, seen from dist/dev/demo/. */
-const CLI = path.join(__dirname, '..', '..', 'cli.js');
+const CLI = PRODUCT_CLI;
 
 export type { Exit };
 

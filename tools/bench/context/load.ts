@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Knex } from '@mikro-orm/postgresql';
-import { importRows } from '../../../adapters/db/import/import-rows';
-import type { ImportKind } from '../../../import/kinds';
+import { importRows } from '../../../src/adapters/db/import/import-rows';
+import type { ImportKind } from '../../../src/import/kinds';
 import { sampleArticles, sampleAssets, sampleTickets, type SampleSpec } from '../../sample/generate';
 
 export interface ImportFigure {

@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load';
-import { migrate, openOrm } from '../../adapters/db/orm';
-import { importRows } from '../../adapters/db/import/import-rows';
-import type { ImportPhase } from '../../adapters/db/import/pg-import-target';
-import type { ImportFormat } from '../../import/format';
-import type { ImportKind } from '../../import/kinds';
+import { loadConfig } from '../../src/config/load';
+import { migrate, openOrm } from '../../src/adapters/db/orm';
+import { importRows } from '../../src/adapters/db/import/import-rows';
+import type { ImportPhase } from '../../src/adapters/db/import/pg-import-target';
+import type { ImportFormat } from '../../src/import/format';
+import type { ImportKind } from '../../src/import/kinds';
 import { databaseUrlFor, dropDatabase } from '../bench/databases';
 import { BUSY_WARNING_PCT, machineBusyPct } from '../bench/machine-load';
 import { ticketsInsertFloor } from './floor';

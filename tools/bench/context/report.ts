@@ -1,4 +1,4 @@
-import { STEP_NAMES } from '../../../pipeline/context/types';
+import { STEP_NAMES } from '../../../src/pipeline/context/types';
 import { table } from '../../demo/report';
 import type { ContextBenchResult } from './index';
 

@@ -3,14 +3,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { deleteTopology, describeTopology, names } from '../../adapters/amqp/topology';
-import { childEnv } from '../../config/load';
-import { sign } from '../../ingest/signature';
+import { deleteTopology, describeTopology, names } from '../../src/adapters/amqp/topology';
+import { childEnv } from '../../src/config/load';
+import { sign } from '../../src/ingest/signature';
 import type { BenchOptions } from './args';
 import { Cleanup, onBroker } from './cleanup';
 import { ConsumerProcess, type Exit } from './consumer-process';
 import { WORKER_NODE_FLAGS, freePort } from './consumers';
 import { pollUntil } from './wait';
+import { PRODUCT_CLI } from '../product';
 
 /** What `enhancer ingest` is held to (the issue's target, publisher confirms on). */
 export const INGEST_TARGET_RPS = 2_000;
@@ -60,7 +61,7 @@ export async function measureIngest(
     onBroker(o.amqpUrl, (ch) => deleteTopology(ch, describeTopology(prefix, 5))),
   );
   const port = await freePort();
-  const proc = new ConsumerProcess('ingest', path.join(__dirname, '..', '..', 'cli.js'), ['ingest'], {
+  const proc = new ConsumerProcess('ingest', PRODUCT_CLI, ['ingest'], {
     env: childEnv({
       AMQP_URL: o.amqpUrl,
       QUEUE_PREFIX: prefix,

@@ -4,7 +4,7 @@ import {
   sampleAssets,
   sampleTickets,
   type SampleSpec,
-} from '../../../src/dev/sample/generate';
+} from '../../../tools/sample/generate';
 import { KINDS } from '../../../src/import/kinds';
 
 const spec: SampleSpec = { tenant: 'acme', tenantIndex: 0, tickets: 300, articles: 40, assets: 40 };

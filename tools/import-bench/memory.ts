@@ -3,11 +3,11 @@
  * and its VmHWM (the kernel's high-water mark of resident memory) is read while it runs.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { childEnv } from '../../config/load';
+import { childEnv } from '../../src/config/load';
 import { mb, readMemory } from '../bench/proc-status';
 import { sampleSource } from './sample-data';
+import { PRODUCT_CLI } from '../product';
 
 export interface MemoryRun {
   readonly rows: number;
@@ -18,7 +18,7 @@ export interface MemoryRun {
   readonly summary: string;
 }
 
-const CLI = path.resolve(__dirname, '../../cli.js');
+const CLI = PRODUCT_CLI;
 const POLL_MS = 100;
 
 export async function measureCliMemory(

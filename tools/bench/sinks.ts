@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
-import { ConfirmPublisher, jobProperties } from '../../adapters/amqp/confirm-publisher';
-import { openProducer } from '../../adapters/amqp/producer';
-import type { Job } from '../../domain/job';
+import { ConfirmPublisher, jobProperties } from '../../src/adapters/amqp/confirm-publisher';
+import { openProducer } from '../../src/adapters/amqp/producer';
+import type { Job } from '../../src/domain/job';
 import { baselineQueueArgs } from './baseline-queue';
 
 /** Where the bench publishes a consumer's jobs; each publish resolves when the broker confirmed it. */

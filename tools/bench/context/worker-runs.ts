@@ -1,9 +1,8 @@
-import path from 'node:path';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { childEnv } from '../../../config/load';
-import type { Job } from '../../../domain/job';
-import { STEP_NAMES, type StepName } from '../../../pipeline/context/types';
+import { childEnv } from '../../../src/config/load';
+import type { Job } from '../../../src/domain/job';
+import { STEP_NAMES, type StepName } from '../../../src/pipeline/context/types';
 import { queryTickets, type SampleSpec } from '../../sample/generate';
 import { ConsumerProcess, type Exit } from '../consumer-process';
 import { WORKER_NODE_FLAGS, freePort } from '../consumers';
@@ -12,6 +11,7 @@ import { publishPaced } from '../paced-load';
 import { enhancerSink, publishAll } from '../sinks';
 import { summarise, type LatencySummary } from '../stats';
 import { pollUntil } from '../wait';
+import { PRODUCT_CLI } from '../../product';
 
 export const DELIVERY_LIMIT = 5;
 
@@ -76,7 +76,7 @@ export async function runContextWorker(
   try {
     const burst = contextJobs(specs, plan.burst, before);
     await publishAll(sink, burst);
-    proc = new ConsumerProcess(plan.name, path.join(__dirname, '..', '..', '..', 'cli.js'), ['worker'], {
+    proc = new ConsumerProcess(plan.name, PRODUCT_CLI, ['worker'], {
       env: childEnv({
         AMQP_URL: plan.amqpUrl,
         DATABASE_URL: plan.databaseUrl,
