@@ -16,7 +16,10 @@ export const configSchema = z.object({
   /** QUEUE_PREFIX: the name every exchange and queue starts with. */
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/, 'letters, digits, ".", "_" or "-", at most 101')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/,
+      'up to 101 letters, digits, ".", "_" or "-", not starting with ".", "_" or "-"',
+    )
     .default('enhancement'),
   /** QUEUE_DELIVERY_LIMIT: redeliveries a job survives before it is dead-lettered (crash-loop guard). */
   QUEUE_DELIVERY_LIMIT: int(1, 1000).default(5),

@@ -164,7 +164,7 @@ describe('notes written back to ServiceDesk Plus, exactly once', () => {
     await producer.publishJob(job);
     expect(await final(job.job_id)).toMatchObject({ status: 'failed' });
     expect(notesFor('WB-replay')).toHaveLength(1);
-    await dlq(['replay'], t.config(), () => undefined);
+    await dlq('replay', { limit: '100', json: false, includeInvalid: false }, t.config(), () => undefined);
     await waitFor('the replayed job to complete', async () => {
       const [r] = await t.query<Row>('select * from enhancement_history where job_id = $1', [job.job_id]);
       return r?.status === 'completed' ? r : undefined;
