@@ -124,3 +124,8 @@ export function refusal(
   if (!want) return `${name}: ${issueMessage}`;
   return secret ? `${name} must be ${want}` : `${name} must be ${want}, got ${shown(value)}`;
 }
+
+/** A default value as an environment variable would carry it: `8`, `0.2`, `info`. */
+export function asEnvText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
