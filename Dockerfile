@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The enhancer worker image: `docker build -t enhancer .`, then `docker run enhancer` (worker) or
-# `docker run enhancer migrate`. Settings come from the environment (README "Configuration").
+# `docker run enhancer migrate`. Settings come from the environment (docs/configuration.md).
 ARG NODE_IMAGE=node:24.22-bookworm-slim
 
 # Build with the dev dependencies (TypeScript), from the lockfile.
@@ -19,7 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
-# V8 keeps large young-generation semi-spaces after a burst; 4 MB keeps idle memory down (README "Memory").
+# V8 keeps large young-generation semi-spaces after a burst; 4 MB keeps idle memory down (docs/operations.md, "Memory").
 # The root filesystem may be read-only: anything that wants a home directory gets the writable /tmp.
 ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=4 HOME=/tmp
 WORKDIR /app

@@ -95,7 +95,7 @@ export async function prepareEnhancer(
     LOG_FORMAT: 'json',
     HTTP_PORT: String(httpPort),
   });
-  // The V8 flag the worker is deployed with (README, "Memory"): a small young generation keeps RSS
+  // The V8 flag the worker is deployed with (docs/operations.md, "Memory"): a small young generation keeps RSS
   // after a burst near the idle figure instead of 25 MB above it.
   const nodeArgs = [
     ...WORKER_NODE_FLAGS,
