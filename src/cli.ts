@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     if (!(err instanceof CommanderError)) throw err;
     // Help asked for (exit 0), or shown on stderr because no command was given (exit 2).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return err.exitCode ? 2 : 0;
-    process.stderr.write(`enhancer: ${usageLine(err, argv, program)}\n`);
+    process.stderr.write(`enhancer: ${redactSecrets(usageLine(err, argv, program))}\n`);
     return 2;
   }
   return code;
@@ -46,6 +46,7 @@ main(process.argv.slice(2)).then(exitSoon, (err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
   const usage = e.name === 'ConfigError' || e.name === 'UsageError';
   // A driver's message may quote a connection string: never print its password.
-  process.stderr.write(`enhancer: ${redactSecrets(e.message.split('\n')[0] ?? '')}${hintFor(e)}\n`);
+  const command = process.argv.slice(2).find((word) => !word.startsWith('-'));
+  process.stderr.write(`enhancer: ${redactSecrets(e.message.split('\n')[0] ?? '')}${hintFor(e, command)}\n`);
   exitSoon(usage ? 2 : 1);
 });

@@ -53,15 +53,34 @@ export function usageLine(err: CommanderError, argv: readonly string[], program:
 
 /** SQLSTATEs that mean the schema is not there yet: no such database, no such table. */
 const NOT_MIGRATED = new Set(['3D000', '42P01']);
+/** Socket errors that mean nothing answers at the configured address. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT']);
+/** Which settings name the servers a command connects to. */
+const SERVERS: Record<string, string> = {
+  migrate: 'DATABASE_URL',
+  import: 'DATABASE_URL',
+  enqueue: 'AMQP_URL',
+  ingest: 'AMQP_URL',
+  dlq: 'AMQP_URL and DATABASE_URL',
+  worker: 'AMQP_URL and DATABASE_URL',
+};
 
-/** A hint to append to a failure's line when there is an obvious next step, else ''. */
-export function hintFor(err: Error): string {
+/**
+ * A hint to append to a failure's line when there is an obvious next step, else ''. `command` is the
+ * command that failed (`worker`, `dlq`…), which says what it was connecting to.
+ */
+export function hintFor(err: Error, command?: string): string {
+  const codes: string[] = [];
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NOT_MIGRATED.has(code)) return '; run "enhancer migrate" first';
+    if (typeof code === 'string') codes.push(code);
   }
-  if (/database "[^"]*" does not exist|relation "[^"]*" does not exist/.test(err.message)) {
-    return '; run "enhancer migrate" first';
+  const migrate = '; run "enhancer migrate" first';
+  if (codes.some((c) => NOT_MIGRATED.has(c))) return migrate;
+  if (/database "[^"]*" does not exist|relation "[^"]*" does not exist/.test(err.message)) return migrate;
+  const servers = command && SERVERS[command];
+  if (servers && (codes.some((c) => UNREACHABLE.has(c)) || /\bECONNREFUSED\b/.test(err.message))) {
+    return `; is the server running, and ${servers.includes(' and ') ? 'are' : 'is'} ${servers} right?`;
   }
   return '';
 }

@@ -117,7 +117,11 @@ describe('the enhancer CLI', () => {
     ]);
     const noBroker = await cli(['worker'], { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' });
     expect(noBroker.code).toBe(1);
-    expect(noBroker.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^enhancer: .*ECONNREFUSED/)]);
+    expect(noBroker.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^enhancer: .*ECONNREFUSED.*; is the server running, and are AMQP_URL and DATABASE_URL right\?$/,
+      ),
+    ]);
   });
 
   it('migrate is idempotent', async () => {

@@ -96,7 +96,20 @@ describe('hintFor', () => {
     expect(hintFor(table)).toBe('; run "enhancer migrate" first');
   });
 
+  it('asks whether the server runs, naming the settings the command connects with', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5672'), { code: 'ECONNREFUSED' });
+    expect(hintFor(refused, 'enqueue')).toBe('; is the server running, and is AMQP_URL right?');
+    expect(hintFor(refused, 'worker')).toBe(
+      '; is the server running, and are AMQP_URL and DATABASE_URL right?',
+    );
+    const wrapped = new Error('postgres unavailable: connect ECONNREFUSED 127.0.0.1:5432', {
+      cause: refused,
+    });
+    expect(hintFor(wrapped, 'migrate')).toBe('; is the server running, and is DATABASE_URL right?');
+  });
+
   it('says nothing when there is no obvious next step', () => {
     expect(hintFor(new Error('connect ECONNREFUSED 127.0.0.1:5672'))).toBe('');
+    expect(hintFor(new Error('PRECONDITION_FAILED - inequivalent arg'), 'worker')).toBe('');
   });
 });
