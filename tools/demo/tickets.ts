@@ -73,9 +73,9 @@ export function sampleTickets(opts: { unknownRequest?: boolean } = {}): Sample[]
   ];
   if (opts.unknownRequest) {
     out.push({
-      job: job('globex', 'SD-404', 'medium', a.withoutAsset.description),
+      job: job('globex', 'SD-404', 'medium', g.withoutAsset.description),
       scenario: 'the helpdesk has no such request: dead-lettered, note kept',
-      expect: { status: 'failed', oneOf: a.withoutAsset.related },
+      expect: { status: 'failed', oneOf: g.withoutAsset.related },
       deadLettered: true,
     });
   }
