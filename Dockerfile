@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The enhancer worker image: `docker build -t enhancer .`, then `docker run enhancer` (worker) or
-# `docker run enhancer migrate`. Settings come from the environment (README "Configuration").
+# `docker run enhancer migrate`. Settings come from the environment (docs/configuration.md).
 ARG NODE_IMAGE=node:24.22-bookworm-slim
 
 # Build with the dev dependencies (TypeScript), from the lockfile.
@@ -10,8 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# dist/dev holds the demo and the benchmark, which need dev dependencies and have no place in production.
-RUN npm run build && rm -rf dist/dev
+RUN npm run build
 
 # Production dependencies only. No install scripts: nothing in the runtime tree needs one.
 FROM ${NODE_IMAGE} AS deps
@@ -20,7 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
-# V8 keeps large young-generation semi-spaces after a burst; 4 MB keeps idle memory down (README "Memory").
+# V8 keeps large young-generation semi-spaces after a burst; 4 MB keeps idle memory down (docs/operations.md, "Memory").
 # The root filesystem may be read-only: anything that wants a home directory gets the writable /tmp.
 ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=4 HOME=/tmp
 WORKDIR /app

@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'dist-tools/**',
       'node_modules/**',
       'coverage/**',
       'eslint.config.mjs',

@@ -1,62 +1,34 @@
 #!/usr/bin/env node
-import { loadConfig } from './config/load';
-import { UsageError } from './cli/usage-error';
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli/program';
+import { hintFor, usageLine } from './cli/errors';
 import { redactSecrets } from './lib/redact';
 
-// Each command loads only its own modules: a worker pod starts without the migrator or the CLI tools.
-const usage = `usage:
-enhancer migrate        create the database if missing and apply migrations
-enhancer worker         consume and process enhancement jobs
-enhancer ingest         serve the signed helpdesk webhook (POST /webhook/servicedesk) on INGEST_PORT
-enhancer enqueue --tenant-id T --ticket-id ID [--description TEXT] [--priority low|medium|high|critical]
-                 [--job-id UUID] [--trace-id ID] [--simulate JSON]
-enhancer enqueue --file jobs.ndjson     (one job object a line; job_id and timestamp are filled in when missing)
-enhancer dlq list [--limit N] [--json]      show dead letters without removing them
-enhancer dlq replay [--limit N] [--include-invalid]   send dead letters back to the jobs queue
-enhancer import tickets|kb|assets --tenant T --file F|- [--format ndjson|csv] [--skip-invalid] [--dry-run]
-                 load a tenant's past tickets, kb articles or IP assets (all or nothing; see docs/import.md)
-Configuration comes from the environment; see README.md.`;
+const write = (stream: NodeJS.WritableStream) => (line: string) => void stream.write(`${line}\n`);
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-
+/** Runs the command line; resolves to the exit code (0 done, 1 failed, 2 usage or configuration error). */
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined) {
-    process.stderr.write(`${usage}\n`);
+  let code = 0;
+  const program = buildProgram(
+    {
+      out: write(process.stdout),
+      err: write(process.stderr),
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    },
+    (c) => (code = c),
+  );
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    // Help asked for (exit 0), or shown on stderr because no command was given (exit 2).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return err.exitCode ? 2 : 0;
+    process.stderr.write(`enhancer: ${redactSecrets(usageLine(err, argv, program))}\n`);
     return 2;
   }
-  if (command === 'help' || command === '--help' || command === '-h') {
-    out(usage);
-    return 0;
-  }
-  const config = loadConfig();
-  switch (command) {
-    case 'migrate': {
-      const { migrate } = await import('./adapters/db/orm.js');
-      const applied = await migrate(config.databaseUrl, config.db);
-      out(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
-      return 0;
-    }
-    case 'worker':
-      return (await import('./worker/serve.js')).serveWorker(config);
-    case 'ingest':
-      return (await import('./ingest/serve.js')).serveIngest(config);
-    case 'enqueue':
-      await (await import('./cli/enqueue.js')).enqueue(rest, config, out);
-      return 0;
-    case 'dlq':
-      await (await import('./cli/dlq.js')).dlq(rest, config, out);
-      return 0;
-    case 'import':
-      return (await import('./cli/import.js')).importCommand(rest, config, {
-        out,
-        err: (line) => process.stderr.write(`${line}\n`),
-        stdin: process.stdin,
-        stderr: process.stderr,
-      });
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; run "enhancer help"`);
-  }
+  return code;
 }
 
 /**
@@ -72,12 +44,9 @@ function exitSoon(code: number): void {
 
 main(process.argv.slice(2)).then(exitSoon, (err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
-  const code = (e as { code?: unknown }).code;
-  const usage =
-    e.name === 'ConfigError' ||
-    e.name === 'UsageError' ||
-    (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+  const usage = e.name === 'ConfigError' || e.name === 'UsageError';
   // A driver's message may quote a connection string: never print its password.
-  process.stderr.write(`enhancer: ${redactSecrets(e.message.split('\n')[0] ?? '')}\n`);
+  const command = process.argv.slice(2).find((word) => !word.startsWith('-'));
+  process.stderr.write(`enhancer: ${redactSecrets(e.message.split('\n')[0] ?? '')}${hintFor(e, command)}\n`);
   exitSoon(usage ? 2 : 1);
 });

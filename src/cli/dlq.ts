@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import type { Channel } from 'amqplib';
 import type { Config } from '../config/schema';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { connectAmqp } from '../adapters/amqp/connect';
@@ -13,29 +13,32 @@ import { openOrm } from '../adapters/db/orm';
 import { resetForReplay, undoReplayReset } from '../adapters/db/replay-reset';
 import { UsageError } from './usage-error';
 
-export async function dlq(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
-  const [sub, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      limit: { type: 'string', default: '100' },
-      json: { type: 'boolean', default: false },
-      'include-invalid': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`--limit must be a positive integer, got ${values.limit}`);
-  if (sub !== 'list' && sub !== 'replay')
-    throw new UsageError(`unknown dlq command ${JSON.stringify(sub ?? '')}`);
+export interface DlqFlags {
+  readonly limit: string;
+  readonly json: boolean;
+  readonly includeInvalid: boolean;
+}
 
+/** `enhancer dlq list|replay`. A dead-letter queue not declared yet (no worker ran) holds no letters. */
+export async function dlq(
+  sub: 'list' | 'replay',
+  values: DlqFlags,
+  config: Config,
+  out: (line: string) => void,
+): Promise<void> {
+  const limit = Number(values.limit);
+  if (!/^\d+$/.test(values.limit) || limit < 1)
+    throw new UsageError(`--limit must be a whole number of at least 1, got ${JSON.stringify(values.limit)}`);
   const n = names(config.queuePrefix);
   const conn = await connectAmqp(config.amqpUrl, 'enhancer-dlq', config.amqp);
   conn.on('error', () => undefined);
   try {
     const ch = await conn.createChannel();
-    await ch.checkQueue(n.dead);
+    ch.on('error', () => undefined);
+    if (!(await queueExists(ch, n.dead))) {
+      out(`no dead letters: ${n.dead} does not exist yet (a worker declares it when it starts)`);
+      return;
+    }
     if (sub === 'list') {
       const letters = await listDeadLetters(ch, n, limit);
       if (values.json) letters.forEach((l) => out(JSON.stringify(l)));
@@ -47,7 +50,7 @@ export async function dlq(argv: string[], config: Config, out: (line: string) =>
       const publisher = new ConfirmPublisher(await conn.createConfirmChannel());
       const result = await replayDeadLetters(ch, publisher, n, {
         limit,
-        includeInvalid: values['include-invalid'],
+        includeInvalid: values.includeInvalid,
         resetHistory: (l) => resetForReplay(orm, l.job_id!, l.tenant_id!),
         undoReset: (l) => undoReplayReset(orm, l.job_id!, l.tenant_id!, l.error_message ?? l.reason),
       }).catch((err: unknown) => {
@@ -93,4 +96,15 @@ function printTable(letters: DeadLetter[], out: (line: string) => void): void {
         .join('  ')
         .trimEnd(),
     );
+}
+
+/** A passive declare: a missing queue closes the channel with 404 (NOT_FOUND), the one answer taken as "no". */
+async function queueExists(ch: Channel, queue: string): Promise<boolean> {
+  try {
+    await ch.checkQueue(queue);
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 404) return false;
+    throw err;
+  }
 }

@@ -1,29 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import type { z } from 'zod';
 import type { Config } from '../config/schema';
 import { openProducer } from '../adapters/amqp/producer';
 import { jobSchema, type Job } from '../domain/job';
 import { startTracing } from '../observability/tracing';
+import { refusal, shown } from '../lib/schema-words';
+import type { EnqueueFlags } from './flags';
 import { UsageError } from './usage-error';
 
 /** Validates every job first (nothing is published if one is bad), then publishes each with confirms. */
-export async function enqueue(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      file: { type: 'string' },
-      'tenant-id': { type: 'string' },
-      'ticket-id': { type: 'string' },
-      description: { type: 'string' },
-      priority: { type: 'string' },
-      'job-id': { type: 'string' },
-      'trace-id': { type: 'string' },
-      simulate: { type: 'string' },
-    },
-    strict: true,
-  });
-  const jobs = values.file ? await jobsFromFile(values.file) : [jobFromFlags(values)];
+export async function enqueue(
+  flags: EnqueueFlags,
+  config: Config,
+  out: (line: string) => void,
+): Promise<void> {
+  const jobs = flags.file ? await jobsFromFile(flags.file) : [jobFromFlags(flags)];
   // Each job is published in its own PRODUCER span (exported only when OTEL_* configures an
   // exporter), flushed before the command returns.
   const tracing = await startTracing(config);
@@ -42,26 +34,44 @@ export async function enqueue(argv: string[], config: Config, out: (line: string
   }
 }
 
-function jobFromFlags(v: Record<string, string | boolean | undefined>): Job {
+/** Each job field, as the flag that sets it. */
+const FLAG_OF: Record<string, string> = {
+  job_id: '--job-id',
+  tenant_id: '--tenant-id',
+  ticket_id: '--ticket-id',
+  description: '--description',
+  priority: '--priority',
+  trace_id: '--trace-id',
+  simulate: '--simulate',
+};
+
+function jobFromFlags(v: EnqueueFlags): Job {
+  for (const flag of ['tenantId', 'ticketId'] as const) {
+    if (v[flag] === undefined) {
+      throw new UsageError(
+        `${flag === 'tenantId' ? '--tenant-id' : '--ticket-id'} is required (or --file jobs.ndjson)`,
+      );
+    }
+  }
   let simulate: unknown;
   if (typeof v.simulate === 'string') {
     try {
       simulate = JSON.parse(v.simulate);
     } catch {
-      throw new UsageError(`--simulate is not JSON: ${v.simulate}`);
+      throw new UsageError(`--simulate must be JSON, got ${shown(v.simulate)}`);
     }
   }
   return complete(
     {
-      job_id: v['job-id'],
-      tenant_id: v['tenant-id'],
-      ticket_id: v['ticket-id'],
-      description: v.description ?? '',
-      priority: v.priority ?? 'medium',
-      trace_id: v['trace-id'],
+      job_id: v.jobId,
+      tenant_id: v.tenantId,
+      ticket_id: v.ticketId,
+      description: v.description,
+      priority: v.priority,
+      trace_id: v.traceId,
       simulate,
     },
-    'flags',
+    (field) => FLAG_OF[field] ?? field,
   );
 }
 
@@ -84,20 +94,29 @@ async function jobsFromFile(path: string): Promise<Job[]> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new UsageError(`${path}:${i + 1}: not a JSON object`);
     }
-    jobs.push(complete(value as Record<string, unknown>, `${path}:${i + 1}`));
+    jobs.push(complete(value as Record<string, unknown>, (field) => `${path}:${i + 1}: ${field}`));
   });
   if (jobs.length === 0) throw new UsageError(`${path}: no jobs`);
   return jobs;
 }
 
 /** Fills job_id and timestamp when missing, then validates against the job contract. */
-function complete(raw: Record<string, unknown>, where: string): Job {
+function complete(raw: Record<string, unknown>, name: (field: string) => string): Job {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   const withDefaults = { job_id: randomUUID(), timestamp: new Date().toISOString(), ...defined };
   const parsed = jobSchema.safeParse(withDefaults);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${where}: ${issue?.path.join('.') || 'job'}: ${issue?.message ?? 'invalid'}`);
+    const field = String(issue?.path[0] ?? 'job');
+    const schema = (jobSchema.shape as Record<string, z.ZodType>)[field];
+    throw new UsageError(
+      refusal(
+        name(field),
+        schema,
+        withDefaults[field as keyof typeof withDefaults],
+        issue?.message ?? 'invalid',
+      ),
+    );
   }
   return parsed.data;
 }

@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import type { Config } from '../config/schema';
 import { detectFormat, sourceLabel, STDIN_PATH } from '../import/format';
 import { issueLines } from '../import/issues';
@@ -10,6 +9,7 @@ import type { ImportOptions, ImportSummary } from '../import/types';
 import { tenantProblem } from '../import/validate';
 import { refusalLine, summaryLine } from './import-output';
 import { openProgress } from './import-progress';
+import type { ImportFlags } from './flags';
 import { UsageError } from './usage-error';
 
 /** Invalid lines printed before "… and N more". */
@@ -24,34 +24,23 @@ export interface ImportIo {
 }
 
 /**
- * `enhancer import tickets|kb|assets --tenant T --file F [--format ndjson|csv] [--skip-invalid] [--dry-run]`.
+ * `enhancer import tickets|kb|assets --tenant T --file F [--format ndjson|csv] [--skip-invalid] [--dry-run]`,
+ * its flags parsed (src/cli/program.ts).
  * Returns the exit code: 0 imported (or a clean dry run), 1 invalid data (nothing imported). Usage
  * errors throw UsageError (exit 2); a database failure throws (exit 1), with nothing imported.
  */
-export async function importCommand(argv: string[], config: Config, io: ImportIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      tenant: { type: 'string' },
-      file: { type: 'string' },
-      format: { type: 'string' },
-      'skip-invalid': { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [kind, ...extra] = positionals;
-  if (kind === undefined || !isImportKind(kind)) {
-    throw new UsageError(
-      `import needs a kind, one of ${IMPORT_KINDS.join(', ')}; got ${JSON.stringify(kind ?? '')}`,
-    );
+export async function importCommand(
+  kind: string,
+  flags: ImportFlags,
+  config: Config,
+  io: ImportIo,
+): Promise<number> {
+  if (!isImportKind(kind)) {
+    throw new UsageError(`<kind> must be one of ${IMPORT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-  if (values.tenant === undefined) throw new UsageError('import needs --tenant T');
+  const values = flags;
   const tenant = tenantProblem(values.tenant);
   if (tenant) throw new UsageError(`--tenant ${tenant}`);
-  if (values.file === undefined) throw new UsageError('import needs --file F (- for stdin)');
   const detected = detectFormat(values.file, values.format);
   if ('problem' in detected) throw new UsageError(detected.problem);
 
@@ -64,8 +53,8 @@ export async function importCommand(argv: string[], config: Config, io: ImportIo
     format: detected.format,
     source,
     label,
-    skipInvalid: values['skip-invalid'],
-    dryRun: values['dry-run'],
+    skipInvalid: values.skipInvalid,
+    dryRun: values.dryRun,
     onProgress: progress && ((p) => progress.update(p)),
   };
   let summary: ImportSummary;

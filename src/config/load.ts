@@ -1,10 +1,15 @@
+import type { z } from 'zod';
 import { redactSecrets } from '../lib/redact';
+import { refusal } from '../lib/schema-words';
 import { configSchema, compile, type Config } from './schema';
 
 /** A configuration value that failed validation; the message names the variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/** Variables whose value an error never repeats. */
+const SECRET = /KEY|SECRET|PASSWORD|TOKEN/;
 
 /** Environment → frozen Config. The only place the process environment is read. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -18,15 +23,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'environment');
-    // The value is shown (it is what the operator must fix), but never a password in it.
+    const schema = (configSchema.shape as Record<string, z.ZodType>)[key];
+    // The value is shown (it is what the operator must fix), but never a password in it, nor a key.
     throw new ConfigError(
-      redactSecrets(`invalid ${key}=${JSON.stringify(present[key] ?? '')}: ${issue?.message ?? 'invalid'}`),
+      redactSecrets(refusal(key, schema, present[key], issue?.message ?? 'invalid', SECRET.test(key))),
     );
   }
   const config = compile(parsed.data);
   if (config.softTimeoutMs > config.hardTimeoutMs) {
     throw new ConfigError(
-      `invalid JOB_SOFT_TIMEOUT_MS=${config.softTimeoutMs}: must not exceed JOB_TIMEOUT_MS=${config.hardTimeoutMs}`,
+      `JOB_SOFT_TIMEOUT_MS must not exceed JOB_TIMEOUT_MS (${config.hardTimeoutMs}), got ${config.softTimeoutMs}`,
     );
   }
   if (config.llm && !config.llm.model) {
@@ -39,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // As client-go insists: a leader must step down before others may take over, and retry in between.
   if (!(lease.retryMs < lease.renewDeadlineMs && lease.renewDeadlineMs < lease.durationMs)) {
     throw new ConfigError(
-      `invalid LEASE_RENEW_DEADLINE_MS=${lease.renewDeadlineMs}: must be above LEASE_RETRY_MS=${lease.retryMs} and below LEASE_DURATION_MS=${lease.durationMs}`,
+      `LEASE_RENEW_DEADLINE_MS must be above LEASE_RETRY_MS (${lease.retryMs}) and below LEASE_DURATION_MS (${lease.durationMs}), got ${lease.renewDeadlineMs}`,
     );
   }
   return config;

@@ -171,7 +171,7 @@ describe('test/e2e/kind.sh', () => {
       expect(svc?.spec.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 'http' })]);
     });
 
-    it('posts 20 flat tickets, unique per run, signed as README says with tenant dev of k8s/secrets.yaml', () => {
+    it('posts 20 flat tickets, unique per run, signed as docs/ingest.md says with tenant dev of k8s/secrets.yaml', () => {
       expect(posts).toHaveLength(22);
       const tickets = posts.slice(0, 20);
       const secrets = devTenantSecrets();
@@ -244,11 +244,11 @@ describe('test/e2e/kind.sh', () => {
       expect(out.at(-2)).toBe('+ kind delete cluster --name enhancer-e2e');
     });
 
-    it("signs with the README's recipe, which agrees with sign() from src/ingest/signature.ts", async () => {
+    it("signs with docs/ingest.md's recipe, which agrees with sign() from src/ingest/signature.ts", async () => {
       const fn = /^webhook_signature\(\) \{\n[\s\S]*?\n\}$/m.exec(readFileSync(SCRIPT, 'utf8'))?.[0];
       expect(fn).toBeDefined();
-      // The pipeline is the README's, byte for byte but for the secret's variable name.
-      const recipe = /^sig=\$\((printf .*)\)$/m.exec(text('README.md'))?.[1];
+      // The pipeline is docs/ingest.md's, byte for byte but for the secret's variable name.
+      const recipe = /^sig=\$\((printf .*)\)$/m.exec(text('docs/ingest.md'))?.[1];
       expect(fn).toContain(recipe!.replace('"$ACME_SECRET"', '"$secret"'));
       const secret = 'dev-webhook-secret-0123456789';
       const timestamp = '1767225600';

@@ -158,7 +158,7 @@ stop_and_check() {
   [[ "$code" == 0 ]] || fail "${what} exited ${code} after docker stop, not 0"
 }
 
-# The hex HMAC-SHA256 of `<timestamp>.<body>`, as README "Webhook ingest" and kind.sh sign.
+# The hex HMAC-SHA256 of `<timestamp>.<body>`, as docs/ingest.md and kind.sh sign.
 sign() { printf '%s.%s' "$2" "$3" | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1; }
 
 post() {

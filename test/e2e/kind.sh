@@ -297,7 +297,7 @@ replicas() {
   printf '%s\n' "${n:-0}"
 }
 
-# README "Webhook ingest": the hex HMAC-SHA256 of `<timestamp>.<body>` under the tenant's secret. The
+# docs/ingest.md: the hex HMAC-SHA256 of `<timestamp>.<body>` under the tenant's secret. The
 # chart tests run this function and compare it with src/ingest/signature.ts.
 webhook_signature() {
   local secret="$1" ts="$2" body="$3"

@@ -52,19 +52,61 @@ describe('the enhancer CLI', () => {
     await t?.teardown();
   });
 
-  it('refuses a bad setting with one line naming the variable, exit code 2', async () => {
+  it('refuses a bad setting with one line naming the variable and what it accepts, exit code 2', async () => {
     const r = await cli(['worker'], { WORKER_CONCURRENCY: 'lots' });
     expect(r.code).toBe(2);
+    expect(r.stderr).toBe('enhancer: WORKER_CONCURRENCY must be a whole number from 1 to 1000, got "lots"\n');
+  });
+
+  it('worker --help prints help and starts nothing (no broker or database is reachable here)', async () => {
+    const r = await cli(['worker', '--help'], {
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:1',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nowhere',
+      WORKER_CONCURRENCY: 'not even valid',
+    });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^Usage: enhancer worker /);
+    expect(r.stdout).not.toMatch(/"msg"|level/);
+  });
+
+  it('enqueue --help describes its flags', async () => {
+    const r = await cli(['enqueue', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--file', '--tenant-id', '--ticket-id', '--priority'])
+      expect(r.stdout).toContain(flag);
+  });
+
+  it('a missing flag is named as the flag, not as the job field', async () => {
+    const r = await cli(['enqueue', '--ticket-id', 'T-1']);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe('enhancer: --tenant-id is required (or --file jobs.ndjson)\n');
+  });
+
+  it('a worker on a database that was never created says to run migrate first', async () => {
+    const r = await cli(['worker'], {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/never_${Date.now()}`,
+    });
+    expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^enhancer: invalid WORKER_CONCURRENCY="lots": /),
+      expect.stringMatching(
+        /^enhancer: .*database "never_\d+" does not exist; run "enhancer migrate" first$/,
+      ),
     ]);
+  });
+
+  it('dlq list and replay on a broker where no worker ever ran: no dead letters, exit 0', async () => {
+    const fresh = { QUEUE_PREFIX: `fresh-${randomUUID()}` };
+    const listed = await cli(['dlq', 'list'], fresh);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout).toMatch(/^no dead letters: fresh-.*\.dead does not exist yet/);
+    expect((await cli(['dlq', 'replay'], fresh)).code).toBe(0);
   });
 
   it('refuses an unknown command and unknown flags with exit code 2', async () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
     const r = await cli(['enqueue', '--colour', 'blue']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe(`enhancer: unknown option '--colour' (see "enhancer enqueue --help")\n`);
   });
 
   it('a worker that cannot reach Postgres or RabbitMQ at start exits 1 with one line', async () => {
@@ -75,7 +117,11 @@ describe('the enhancer CLI', () => {
     ]);
     const noBroker = await cli(['worker'], { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' });
     expect(noBroker.code).toBe(1);
-    expect(noBroker.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^enhancer: .*ECONNREFUSED/)]);
+    expect(noBroker.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^enhancer: .*ECONNREFUSED.*; is the server running, and are AMQP_URL and DATABASE_URL right\?$/,
+      ),
+    ]);
   });
 
   it('migrate is idempotent', async () => {
@@ -91,7 +137,9 @@ describe('the enhancer CLI', () => {
     );
     const r = await cli(['enqueue', '--file', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^enhancer: .*bad\.ndjson:2: priority: /);
+    expect(r.stderr).toMatch(
+      /^enhancer: .*bad\.ndjson:2: priority must be one of low, medium, high, critical, got "urgent"\n$/,
+    );
     expect(r.stdout).toBe('');
     expect(await queueDepth(t.names.jobs)).toBe(0);
   });

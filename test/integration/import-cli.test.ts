@@ -130,13 +130,13 @@ describe('enhancer import (the CLI)', () => {
   it.each([
     [
       ['widgets', '--tenant', 'x', '--file', 'f.csv'],
-      /^enhancer: import needs a kind, one of tickets, kb, assets; got "widgets"$/,
+      /^enhancer: <kind> must be one of tickets, kb, assets, got "widgets" \(see "enhancer import --help"\)$/,
     ],
-    [['tickets', '--file', 'f.csv'], /^enhancer: import needs --tenant T$/],
-    [['tickets', '--tenant', 'x'], /^enhancer: import needs --file F \(- for stdin\)$/],
+    [['tickets', '--file', 'f.csv'], /^enhancer: --tenant is required \(see "enhancer import --help"\)$/],
+    [['tickets', '--tenant', 'x'], /^enhancer: --file is required \(see "enhancer import --help"\)$/],
     [
       ['tickets', '--tenant', 'x', '--file', 'f.csv', '--format', 'xml'],
-      /^enhancer: --format must be ndjson or csv, got "xml"$/,
+      /^enhancer: --format must be one of ndjson, csv, got "xml" \(see "enhancer import --help"\)$/,
     ],
     [
       ['tickets', '--tenant', 'x', '--file', 'tickets.json'],
@@ -151,7 +151,10 @@ describe('enhancer import (the CLI)', () => {
       /^enhancer: cannot read \/tmp: it is a directory$/,
     ],
     [['tickets', '--tenant', '', '--file', 'f.csv'], /^enhancer: --tenant must not be empty$/],
-    [['tickets', '--tenant', 'x', '--file', 'f.csv', '--colour'], /^enhancer: Unknown option '--colour'/],
+    [
+      ['tickets', '--tenant', 'x', '--file', 'f.csv', '--colour'],
+      /^enhancer: unknown option '--colour' \(see "enhancer import --help"\)$/,
+    ],
   ])('usage error %j: exit 2 with one line', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);

@@ -6,7 +6,7 @@ import { PgImportTarget } from '../../src/adapters/db/import/pg-import-target';
 import type { ImportFormat } from '../../src/import/format';
 import type { ImportKind } from '../../src/import/kinds';
 import type { ImportOptions } from '../../src/import/types';
-import { sampleRecord } from '../../src/dev/import-bench/sample-data';
+import { sampleRecord } from '../../tools/import-bench/sample-data';
 import { deferred } from '../helpers/deferred';
 import { createTestEnv, type TestEnv } from '../helpers/services';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { OpenAiChat } from '../../src/adapters/llm/openai-chat';
 import { SdpClient, retryAfter } from '../../src/adapters/servicedesk/sdp-client';
-import { startFakeModel, type FakeModel } from '../../src/dev/fakes/openai-server';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../../src/dev/fakes/servicedesk-server';
+import { startFakeModel, type FakeModel } from '../../tools/fakes/openai-server';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server';
 import type { ChatRequest } from '../../src/pipeline/synthesis/chat-model';
 import type { ServiceDeskTarget } from '../../src/tenants/tenants';
 

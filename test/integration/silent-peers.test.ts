@@ -205,7 +205,7 @@ describe('silent peers', () => {
         expect(r.stderr.length).toBeGreaterThan(0);
         expect(`${r.stdout}\n${r.stderr}`).not.toContain(SECRET);
       }
-      expect(runs[0].stderr).toContain('invalid DATABASE_URL="postgres://app:***@db:notaport/x"');
+      expect(runs[0].stderr).toContain('DATABASE_URL must be a URL, got "postgres://app:***@db:notaport/x"');
     } finally {
       await pg.close();
     }

@@ -41,7 +41,13 @@ describe('traces against real RabbitMQ and Postgres', () => {
     const ids: string[] = [];
     // `enhancer enqueue`'s own code: it starts a trace with its PRODUCER span.
     await enqueue(
-      ['--tenant-id', 'acme', '--ticket-id', 'T-traced', '--simulate', '{"fail_times":1}'],
+      {
+        tenantId: 'acme',
+        ticketId: 'T-traced',
+        description: '',
+        priority: 'medium',
+        simulate: '{"fail_times":1}',
+      },
       t.config(),
       (id) => ids.push(id),
     );

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../../src/dev/fakes/servicedesk-server';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server';
 import { makeJob } from '../helpers/live-jobs';
 import {
   createTestEnv,

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
 import { dlq } from '../../src/cli/dlq';
-import { startFakeModel, type FakeModel } from '../../src/dev/fakes/openai-server';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../../src/dev/fakes/servicedesk-server';
+import { startFakeModel, type FakeModel } from '../../tools/fakes/openai-server';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server';
 import { silentLogger } from '../../src/observability/logger';
 import { marker } from '../../src/pipeline/writeback/note-html';
 import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
@@ -164,7 +164,7 @@ describe('notes written back to ServiceDesk Plus, exactly once', () => {
     await producer.publishJob(job);
     expect(await final(job.job_id)).toMatchObject({ status: 'failed' });
     expect(notesFor('WB-replay')).toHaveLength(1);
-    await dlq(['replay'], t.config(), () => undefined);
+    await dlq('replay', { limit: '100', json: false, includeInvalid: false }, t.config(), () => undefined);
     await waitFor('the replayed job to complete', async () => {
       const [r] = await t.query<Row>('select * from enhancement_history where job_id = $1', [job.job_id]);
       return r?.status === 'completed' ? r : undefined;

@@ -62,9 +62,11 @@ describe('tracingEnabled', () => {
   });
 
   it('refuses an unknown exporter or a malformed endpoint at start-up, naming the variable', () => {
-    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(/^invalid OTEL_TRACES_EXPORTER=/);
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(
+      /^OTEL_TRACES_EXPORTER must be otlp, zipkin, console or none, got "jaeger"$/,
+    );
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(
-      /^invalid OTEL_EXPORTER_OTLP_ENDPOINT=/,
+      /^OTEL_EXPORTER_OTLP_ENDPOINT must be a URL, got "not a url"$/,
     );
   });
 });
