@@ -1,4 +1,4 @@
-import type { Clock } from '../domain/clock';
+import type { Clock } from '../lib/clock';
 import { runWithDeadline, AttemptAborted } from '../domain/deadline';
 import { decodeJob } from '../domain/decode';
 import {
@@ -6,16 +6,16 @@ import {
   InfrastructureError,
   ValidationError,
   errorKind,
-  errorMessage,
   errorType,
   failureResult,
   infrastructureCause,
   type InfrastructureCause,
 } from '../domain/errors';
+import { errorMessage } from '../lib/error-message';
 import type { HistoryStore } from '../domain/history';
 import type { Job } from '../domain/job';
 import { decide, overDeliveryLimit, waitOutMs, type DeadLetterReason } from '../domain/retry-policy';
-import type { RetryPolicy } from '../config/schema';
+import type { RetryPolicy } from '../domain/retry-policy';
 import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
 import type { WorkerMetrics } from '../observability/metrics';

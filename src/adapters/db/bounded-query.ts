@@ -1,4 +1,4 @@
-import type { Clock } from '../../domain/clock';
+import type { Clock } from '../../lib/clock';
 import { withTimeout } from '../../lib/with-timeout';
 import type { PgLinks, RawPgClient } from './pg-links';
 

@@ -1,8 +1,9 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DEFAULTS } from '../../config/schema';
-import { systemClock, type Clock } from '../../domain/clock';
-import { errorKind, errorMessage } from '../../domain/errors';
+import { systemClock, type Clock } from '../../lib/clock';
+import { errorKind } from '../../domain/errors';
+import { errorMessage } from '../../lib/error-message';
 import { Batcher } from '../../lib/batcher';
 import { StallWatch } from '../../lib/stall-watch';
 import { settlesWithin, withTimeout } from '../../lib/with-timeout';

@@ -1,6 +1,6 @@
 import { MikroORM, knex, type Knex, type Options } from '@mikro-orm/postgresql';
 import { DEFAULTS, type DbBounds } from '../../config/schema';
-import { systemClock } from '../../domain/clock';
+import { systemClock } from '../../lib/clock';
 import { withTimeout } from '../../lib/with-timeout';
 import { EnhancementHistorySchema } from './entities';
 import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
