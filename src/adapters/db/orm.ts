@@ -89,6 +89,13 @@ export function openOrm(opts: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormOptions(opts));
 }
 
+/** The statement_timeout `orm`'s connections were opened with (see {@link ormOptions}). */
+export function statementTimeoutOf(orm: MikroORM): number {
+  const driver: { connection?: { statement_timeout?: unknown } } = orm.config.get('driverOptions');
+  const ms = driver.connection?.statement_timeout;
+  return typeof ms === 'number' ? ms : DEFAULTS.db.statementTimeoutMs;
+}
+
 /**
  * Creates the database if missing and applies every pending migration; safe to run again. The
  * migrator is loaded only here, so workers start without it. Its statements get the migration bound.
