@@ -9,8 +9,8 @@ function sourceFiles(dir: string): string[] {
     .readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => {
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) return sourceFiles(full);
-      return e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [full] : [];
+      if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(full);
+      return e.isFile() && /\.m?ts$/.test(e.name) && !e.name.endsWith('.d.ts') ? [full] : [];
     })
     .sort();
 }
@@ -245,6 +245,25 @@ describe('architecture', () => {
 
   it('uses each driver and SDK only behind its adapter', () => {
     expect(packageViolations(SRC, files, PACKAGE_OWNERS)).toEqual([]);
+  });
+
+  // One import style: `./x.js` on every relative import (nodenext needs it on dynamic imports; jest's
+  // moduleNameMapper maps it back to the .ts). Skipped until the merge of issue 13 is in and
+  // `node tools/codemods/import-extensions.mts && npx prettier --write src test tools` has run once
+  // (rewriting ~950 imports in parallel branches would conflict with every one of them); then make
+  // this `it` and delete this comment.
+  it.skip('writes every relative import of src/, test/ and tools/ with its .js extension', () => {
+    const root = path.resolve(SRC, '..');
+    const bare = ['src', 'test', 'tools']
+      .flatMap((d) => (fs.existsSync(path.join(root, d)) ? sourceFiles(path.join(root, d)) : []))
+      .flatMap((file) =>
+        ts
+          .preProcessFile(fs.readFileSync(file, 'utf8'), true, true)
+          .importedFiles.map((f) => f.fileName)
+          .filter((spec) => spec.startsWith('.') && !/\.(js|mjs|cjs|json)$/.test(spec))
+          .map((spec) => `${path.relative(root, file)}: ${spec}`),
+      );
+    expect(bare).toEqual([]);
   });
 
   it('reads process.env only under src/config/', () => {
