@@ -25,7 +25,7 @@ import {
   retryStatement,
   abandonStatement,
 } from './sql/history-ops';
-import type { Statement } from './sql/statement';
+import { inline, type Statement } from './sql/statement';
 import { classifyDbError, isDataError } from './pg-errors';
 import { boundedQuery, type QueryBounds } from './bounded-query';
 import { ANSWER_MARGIN_MS, openOrm, type OrmOptions } from './orm';
@@ -202,7 +202,7 @@ export class PgHistoryStore implements HistoryStore {
   }
 
   private inline(s: Statement): string {
-    return this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery();
+    return inline(this.knex, s);
   }
 }
 

@@ -4,7 +4,7 @@ import { boundedQuery, type ConnectionPool } from './bounded-query';
 import { ANSWER_MARGIN_MS } from './orm';
 import { classifyDbError } from './pg-errors';
 import type { PgLinks } from './pg-links';
-import type { Statement } from './sql/statement';
+import { inline, type Statement } from './sql/statement';
 import { tenantScope } from './tenant-scope';
 
 /**
@@ -23,8 +23,8 @@ export async function tenantQuery<R>(
   opts: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly links?: PgLinks },
 ): Promise<R[]> {
   if (opts.signal?.aborted) throw opts.signal.reason;
-  const inline = (x: Statement) => knex.raw(x.sql, x.bindings as Knex.RawBinding[]).toQuery();
-  const sql = `${inline(tenantScope(tenantId, { statementTimeoutMs: opts.timeoutMs }))};\n${inline(s)}`;
+  const scope = tenantScope(tenantId, { statementTimeoutMs: opts.timeoutMs });
+  const sql = `${inline(knex, scope)};\n${inline(knex, s)}`;
   // Bounded whatever the caller gave: a silent server answers neither the query nor its timeout.
   const bounds = {
     pool: knex.client as ConnectionPool,

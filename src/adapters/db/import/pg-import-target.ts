@@ -29,6 +29,7 @@ import {
   upsertSql,
 } from '../sql/import-stage';
 import { refreshLexemesStatements } from '../sql/search-lexemes';
+import { inline } from '../sql/statement';
 import { tenantScope } from '../tenant-scope';
 import { copyLine } from './copy-text';
 import { ImportBusyError } from './import-busy-error';
@@ -76,8 +77,7 @@ export class PgImportTarget implements ImportTarget {
       // sent its sorts and hashes to disk. One backend, one statement at a time: 64 MB is safe.
       await client.query(`set local jit = off`);
       await client.query(`set local work_mem = '64MB'`);
-      const scope = tenantScope(tenantId);
-      await client.query(this.knex.raw(scope.sql, scope.bindings as Knex.RawBinding[]).toQuery());
+      await client.query(inline(this.knex, tenantScope(tenantId)));
       await client.query(createStageSql(kind));
       const copy = client.query(copyFrom(copyStageSql(kind)));
       return new PgImportSession(this.knex, client, copy, kind, tenantId, release, this.opts.onPhase);
@@ -166,7 +166,7 @@ class PgImportSession implements ImportSession {
     if (corpus) {
       await this.timed('lexemes', async () => {
         for (const s of refreshLexemesStatements(this.tenantId, corpus)) {
-          await q.query(this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery());
+          await q.query(inline(this.knex, s));
         }
       });
     }
