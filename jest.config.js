@@ -16,6 +16,11 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // A file that leaves an AMQP connection, a pg client or a child process open fails.
+      testEnvironment: '<rootDir>/test/helpers/leak-guard-environment.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/leak-guard.ts'],
+      // Its tests run dist/cli.js: builds dist/ first when src/ is newer (so `npm test` does not build).
+      globalSetup: '<rootDir>/test/helpers/fresh-dist.ts',
     },
     // Renders charts/enhancer with the real helm binary (fetched once by test/helpers/helm.ts).
     { ...shared, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'] },

@@ -1,9 +1,9 @@
-import type { Channel } from 'amqplib';
 import type { Config } from '../config/schema';
 import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
 import { connectAmqp } from '../adapters/amqp/connect';
 import {
   listDeadLetters,
+  queueExists,
   replayDeadLetters,
   type DeadLetter,
   type ReplayResult,
@@ -96,15 +96,4 @@ function printTable(letters: DeadLetter[], out: (line: string) => void): void {
         .join('  ')
         .trimEnd(),
     );
-}
-
-/** A passive declare: a missing queue closes the channel with 404 (NOT_FOUND), the one answer taken as "no". */
-async function queueExists(ch: Channel, queue: string): Promise<boolean> {
-  try {
-    await ch.checkQueue(queue);
-    return true;
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 404) return false;
-    throw err;
-  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Backoff, RetryPolicy } from '../domain/retry-policy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -372,17 +373,6 @@ export interface ClusterConfig {
   };
   readonly janitor: { readonly intervalMs: number; readonly marginMs: number };
   readonly events: { readonly perMinute: number; readonly burst: number };
-}
-
-/** Capped exponential waits: base · 2^(n−1), at most maxDelayMs, less a random fraction up to jitter. */
-export interface Backoff {
-  readonly baseMs: number;
-  readonly maxDelayMs: number;
-  readonly jitter: number;
-}
-
-export interface RetryPolicy extends Backoff {
-  readonly maxRetries: number;
 }
 
 export function compile(raw: Raw): Config {

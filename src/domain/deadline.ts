@@ -1,5 +1,13 @@
-import type { Clock } from './clock';
 import { DeadlineError } from './errors';
+
+/**
+ * The time an attempt's deadline reads: lib/clock's Clock fits it (declared here, as domain/ imports
+ * nothing from outside domain/).
+ */
+export interface DeadlineClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): { clear(): void };
+}
 
 /** Why an attempt's AbortSignal fired. */
 export type AbortReason = 'deadline' | 'shutdown';
@@ -31,7 +39,7 @@ export interface DeadlineOptions {
  */
 export function runWithDeadline<T>(
   handler: (signal: AbortSignal) => Promise<T>,
-  clock: Clock,
+  clock: DeadlineClock,
   opts: DeadlineOptions,
   external?: AbortSignal,
 ): Promise<AttemptOutcome<T>> {

@@ -100,10 +100,6 @@ export function errorKind(err: unknown): ErrorKind {
   }
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export function errorType(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
 }

@@ -1,5 +1,16 @@
-import type { Backoff, RetryPolicy } from '../config/schema';
 import { errorKind, retryAfterMs } from './errors';
+
+/** Capped exponential waits: base · 2^(n−1), at most maxDelayMs, less a random fraction up to jitter. */
+export interface Backoff {
+  readonly baseMs: number;
+  readonly maxDelayMs: number;
+  readonly jitter: number;
+}
+
+/** The retry ladder: RETRY_MAX retries after the first attempt, waits as {@link Backoff}. */
+export interface RetryPolicy extends Backoff {
+  readonly maxRetries: number;
+}
 
 /**
  * Delay before retry `n` (1-based): min(maxDelay, base · 2^(n−1)), reduced by a random fraction up to

@@ -5,7 +5,7 @@
  * (without skipInvalid) the target is rolled back straight away and the rest is only validated, so
  * every bad line is still reported.
  */
-import { systemClock } from '../domain/clock';
+import { systemClock } from '../lib/clock';
 import { IssueLog, type ImportIssue } from './issues';
 import { KINDS } from './kinds';
 import { readRecords } from './records';

@@ -2,7 +2,7 @@
  * The import's options, outcome and the one port it writes through. The core (run-import.ts) reads,
  * validates and decides; an ImportTarget (Postgres: src/adapters/db/import/) only stores what it is given.
  */
-import type { Clock } from '../domain/clock';
+import type { Clock } from '../lib/clock';
 import type { ImportFormat } from './format';
 import type { ImportIssue } from './issues';
 import type { ImportKind, Row } from './kinds';

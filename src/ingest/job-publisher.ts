@@ -1,8 +1,9 @@
 import type { Context, Tracer } from '@opentelemetry/api';
 import { openProducer, type Producer } from '../adapters/amqp/producer';
-import type { AmqpBounds, Backoff } from '../config/schema';
-import type { Clock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import type { AmqpBounds } from '../config/schema';
+import type { Backoff } from '../domain/retry-policy';
+import type { Clock } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import type { Job } from '../domain/job';
 import { backoffMs } from '../domain/retry-policy';
 import { retryUntil } from '../lib/retry-until';

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema';
 import { Lifetime } from '../lib/lifetime';
 import { ConfigError } from '../config/load';
-import { systemClock, type Clock } from '../domain/clock';
+import { systemClock, type Clock } from '../lib/clock';
 import { startHealthServer, type HealthServer } from '../observability/http-server';
 import { livenessReason } from '../observability/liveness';
 import type { Logger } from '../observability/logger';

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isSpanContextValid, trace, type Context } from '@opentelemetry/api';
-import type { Clock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import type { Clock } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import { MAX_BODY_BYTES, type Job } from '../domain/job';
 import type { Logger } from '../observability/logger';
 import { extractTraceContext } from '../observability/tracing';

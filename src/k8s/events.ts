@@ -1,5 +1,5 @@
-import type { Clock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import type { Clock } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import { settlesWithin } from '../lib/with-timeout';
 import type { Logger } from '../observability/logger';
 import { TokenBucket } from '../lib/token-bucket';

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config/schema';
-import type { Clock } from '../domain/clock';
+import type { Clock } from '../lib/clock';
 import type { Logger } from '../observability/logger';
 import type { WorkerMetrics } from '../observability/metrics';
 import { DeadLetterEvents, type DeadLetterNotice } from './events';

@@ -1,6 +1,6 @@
-import type { RetryPolicy } from '../config/schema';
-import type { Clock, Timer } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import type { RetryPolicy } from '../domain/retry-policy';
+import type { Clock, Timer } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import { backoffMs } from '../domain/retry-policy';
 import type { Logger } from '../observability/logger';
 

@@ -3,7 +3,7 @@
  * here only, lazily, so a worker outside a cluster never pays for it.
  */
 import type { ConfigurationOptions, CoreV1Event, KubeConfig, V1Lease } from '@kubernetes/client-node';
-import type { Clock } from '../domain/clock';
+import type { Clock } from '../lib/clock';
 import { withTimeout } from '../lib/with-timeout';
 import { LeaseConflict, type LeaseApi, type LeaseRecord } from './lease-elector';
 import type { EventSink, PodEvent } from './events';

@@ -7,8 +7,8 @@
  * observer has seen no change to it for its duration, by the observer's own clock (never by comparing
  * clocks across pods, which may disagree).
  */
-import type { Clock, Timer } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import type { Clock, Timer } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import { settlesWithin, withTimeout } from '../lib/with-timeout';
 import type { Logger } from '../observability/logger';
 

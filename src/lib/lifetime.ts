@@ -1,4 +1,4 @@
-import { errorMessage } from '../domain/errors';
+import { errorMessage } from './error-message';
 
 /**
  * What a long-running process holds, in the order it took it: `release` gives everything back in

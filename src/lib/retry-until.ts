@@ -1,4 +1,4 @@
-import type { Clock } from '../domain/clock';
+import type { Clock } from './clock';
 
 export interface RetryUntilOptions {
   readonly clock: Clock;

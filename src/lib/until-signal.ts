@@ -1,6 +1,11 @@
-import { systemClock, type Clock } from '../domain/clock';
-import type { Fields, Logger } from '../observability/logger';
+import { systemClock, type Clock } from './clock';
 import { settlesWithin } from './with-timeout';
+
+/** The lines untilSignal writes: observability's Logger fits it (lib/ imports no observability/). */
+export interface SignalLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
 
 /** A started server: `stop` releases everything, `done` resolves once it has. */
 export interface Running {
@@ -20,12 +25,12 @@ export interface Running {
  * A start that fails rejects, as before.
  */
 export async function untilSignal(
-  log: Logger,
+  log: SignalLog,
   starting: Promise<Running>,
   lines: {
     readonly stopping: string;
     readonly stopped: string;
-    readonly fields: Fields;
+    readonly fields: Record<string, unknown>;
     readonly stopWithinMs: number;
   },
   clock: Clock = systemClock,

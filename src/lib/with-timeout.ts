@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../domain/clock';
+import type { Clock, Timer } from './clock';
 
 /** A call that did not settle within its bound; the caller treats it as failed. */
 export class TimeoutError extends Error {

@@ -1,4 +1,4 @@
-import { backgroundClock, type Clock, type Timer } from '../domain/clock';
+import { backgroundClock, type Clock, type Timer } from '../lib/clock';
 
 export interface LoopLagOptions {
   /** Production: `backgroundClock`, whose timers never keep the process alive. */

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/schema';
-import { errorMessage } from '../domain/errors';
+import { errorMessage } from '../lib/error-message';
 import { redactSecrets } from '../lib/redact';
 import { SyncContextManager } from './sync-context';
 

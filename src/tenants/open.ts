@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError } from '../config/load';
-import { backgroundClock } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import { backgroundClock } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import type { Logger } from '../observability/logger';
 import { TenantRegistry, parseTenants } from './tenants';
 import { watchTenantsFile } from './watch';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorMessage } from '../domain/errors';
+import { errorMessage } from '../lib/error-message';
 import type { Logger } from '../observability/logger';
 
 /**

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { Clock, Timer } from '../domain/clock';
-import { errorMessage } from '../domain/errors';
+import type { Clock, Timer } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import type { Logger } from '../observability/logger';
 
 /** Events closer together than this are one change (an editor or the kubelet writes in steps). */

@@ -1,10 +1,10 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { RetryPolicy } from '../config/schema';
-import type { Clock } from '../domain/clock';
-import { errorMessage, errorType, infrastructureCause, type InfrastructureCause } from '../domain/errors';
+import { errorType, infrastructureCause, type InfrastructureCause } from '../domain/errors';
 import type { HistoryStore } from '../domain/history';
 import type { Job } from '../domain/job';
-import { waitOutMs, type DeadLetterReason } from '../domain/retry-policy';
+import { waitOutMs, type DeadLetterReason, type RetryPolicy } from '../domain/retry-policy';
+import type { Clock } from '../lib/clock';
+import { errorMessage } from '../lib/error-message';
 import type { Enhancer } from '../pipeline/enhancer';
 import type { Logger } from '../observability/logger';
 import type { WorkerMetrics } from '../observability/metrics';

@@ -1,6 +1,7 @@
-import { errorKind, errorMessage } from '../domain/errors';
+import { errorKind } from '../domain/errors';
 import type { Failure, ForceFailRecord } from '../domain/history';
 import type { DeadLetterReason } from '../domain/retry-policy';
+import { errorMessage } from '../lib/error-message';
 import { requeue, waitOut, type Attempt } from './attempt';
 import type { DeadLetter, RowFate, Settlement } from './settlement';
 

@@ -6,9 +6,9 @@ import {
   InfrastructureError,
   ValidationError,
   errorKind,
-  errorMessage,
   failureResult,
 } from '../domain/errors';
+import { errorMessage } from '../lib/error-message';
 import type { ForceFailRecord } from '../domain/history';
 import type { Job } from '../domain/job';
 import { decide, overDeliveryLimit, waitOutMs, type DeadLetterReason } from '../domain/retry-policy';

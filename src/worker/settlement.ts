@@ -1,6 +1,7 @@
-import { errorMessage, errorType, type InfrastructureCause } from '../domain/errors';
+import { errorType, type InfrastructureCause } from '../domain/errors';
 import type { ClaimState } from '../domain/history';
 import type { DeadLetterReason } from '../domain/retry-policy';
+import { errorMessage } from '../lib/error-message';
 import type { Fields, Logger } from '../observability/logger';
 import type { WorkerMetrics } from '../observability/metrics';
 import type { FailureInfo } from './ports';

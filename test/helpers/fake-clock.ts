@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../src/domain/clock';
+import type { Clock, Timer } from '../../src/lib/clock';
 
 interface Scheduled {
   readonly at: number;

@@ -1,5 +1,5 @@
 import { trace, type Tracer } from '@opentelemetry/api';
-import type { RetryPolicy } from '../../src/config/schema';
+import type { RetryPolicy } from '../../src/domain/retry-policy';
 import { WorkerMetrics } from '../../src/observability/metrics';
 import { processDelivery, type Outcome, type ProcessDeps } from '../../src/worker/process-delivery';
 import type { Delivery } from '../../src/worker/ports';

@@ -2,8 +2,9 @@
  * Integration-test plumbing: every test file gets its own Postgres database and queue prefix, so
  * files run in parallel against the one local RabbitMQ and Postgres, and clean up after themselves.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { Client } from 'pg';
@@ -28,13 +29,58 @@ export interface TestEnv {
   teardown(): Promise<void>;
 }
 
-/** A fresh database (migrated) and queue prefix named after the test file. */
+const MIGRATIONS = path.resolve(__dirname, '../../src/adapters/db/migrations');
+
+/**
+ * The migrated template the test databases are cloned from, named by a hash of the migrations folder:
+ * a changed migration makes a new one. Made once per migrations version (under an advisory lock, so
+ * parallel jest workers wait for the first), then found by name. Cloning takes ~0.1 s where migrating
+ * takes ~0.3-0.4 s. Old templates stay until dropped by hand (another checkout may still use one):
+ * `psql -c "select datname from pg_database where datname like 'enhancer_tpl_%'"`.
+ */
+export function templateName(): string {
+  const hash = createHash('sha256');
+  for (const name of fs.readdirSync(MIGRATIONS).sort()) {
+    hash
+      .update(name)
+      .update('\0')
+      .update(fs.readFileSync(path.join(MIGRATIONS, name)))
+      .update('\0');
+  }
+  return `enhancer_tpl_${hash.digest('hex').slice(0, 16)}`;
+}
+
+async function ensureTemplate(root: Client): Promise<string> {
+  const name = templateName();
+  const exists = async () =>
+    (await root.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  if (await exists()) return name;
+  await root.query(`select pg_advisory_lock(hashtext('enhancer test template'))`);
+  try {
+    if (await exists()) return name;
+    // Migrated under another name, then renamed: a template is never seen half made.
+    const building = `${name}_${randomBytes(3).toString('hex')}`;
+    await migrate(`${PG_ROOT}/${building}`);
+    await root.query(`alter database ${building} rename to ${name}`);
+    return name;
+  } finally {
+    await root.query(`select pg_advisory_unlock(hashtext('enhancer test template'))`);
+  }
+}
+
+/** A fresh database (cloned from the migrated template) and queue prefix named after the test file. */
 export async function createTestEnv(label: string): Promise<TestEnv> {
   const id = `${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const prefix = `t.${id}`;
   const dbName = `enhancer_t_${id}`;
   const databaseUrl = `${PG_ROOT}/${dbName}`;
-  await migrate(databaseUrl);
+  const admin = new Client({ connectionString: `${PG_ROOT}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${dbName} template ${await ensureTemplate(admin)}`);
+  } finally {
+    await admin.end();
+  }
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const env: Record<string, string> = {

@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
 import { PgContextStore } from '../../src/adapters/db/context-store';
 import { openReadPool } from '../../src/adapters/db/orm';
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/lib/clock';
 import { silentLogger } from '../../src/observability/logger';
 import { contextEnhancer } from '../../src/pipeline/context/context-enhancer';
 import type { ContextStore, EnhancementRecord } from '../../src/pipeline/context/types';

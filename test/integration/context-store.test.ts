@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { openReadPool } from '../../src/adapters/db/orm';
 import { PgContextStore } from '../../src/adapters/db/context-store';
 import { gatherContext } from '../../src/pipeline/context/gather';
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/lib/clock';
 import { createTestEnv, type TestEnv } from '../helpers/services';
 import { seedContext, type TicketRow } from '../helpers/context-fixtures';
 import { enhanceContext } from '../helpers/enhance-context';

@@ -4,8 +4,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { createTestEnv, type TestEnv } from '../helpers/services';
 import { openOrm } from '../../src/adapters/db/orm';
 import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store';
-import { withTenant } from '../../src/adapters/db/tenant-scope';
-import { EnhancementHistorySchema } from '../../src/adapters/db/entities';
+import { resetForReplay, undoReplayReset } from '../../src/adapters/db/replay-reset';
+import { tenantQuery } from '../../src/adapters/db/tenant-query';
 
 describe('enhancement_history on Postgres', () => {
   let t: TestEnv;
@@ -91,10 +91,26 @@ describe('enhancement_history on Postgres', () => {
       expect(rows).toEqual([]);
     });
 
-    it('the application path (withTenant + MikroORM) is scoped the same way', async () => {
-      const seen = await withTenant(orm.em, 'tenant-b', (em) => em.find(EnhancementHistorySchema, {}));
-      expect(seen.map((r) => r.jobId)).toEqual([b]);
+    it('the application path (tenantQuery, as the reads and the replay use it) is scoped the same way', async () => {
+      const seen = await tenantQuery<{ job_id: string }>(
+        orm.em.getKnex(),
+        'tenant-b',
+        { sql: 'select job_id::text from enhancement_history', bindings: [] },
+        { timeoutMs: 5_000 },
+      );
+      expect(seen.map((r) => r.job_id)).toEqual([b]);
       expect(await row(b)).toMatchObject({ status: 'pending' });
+    });
+
+    it('a replay resets only its own tenant’s row, and its undo puts the row back to failed', async () => {
+      await t.query(`update enhancement_history set status = 'failed', attempts = 3 where job_id = $1`, [b]);
+      await resetForReplay(orm, b, 'tenant-a');
+      expect(await row(b)).toMatchObject({ status: 'failed', attempts: 3 });
+      await resetForReplay(orm, b, 'tenant-b');
+      expect(await row(b)).toMatchObject({ status: 'pending', attempts: 0, error_message: null });
+      await undoReplayReset(orm, b, 'tenant-b', 'republish failed');
+      expect(await row(b)).toMatchObject({ status: 'failed', error_message: 'republish failed' });
+      await t.query(`update enhancement_history set status = 'pending', attempts = 1 where job_id = $1`, [b]);
     });
   });
 

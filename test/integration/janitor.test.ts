@@ -1,6 +1,6 @@
 /** The janitor's sweep and the re-claim of what it abandoned, against the real Postgres. */
 import { randomUUID } from 'node:crypto';
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/lib/clock';
 import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store';
 import { abandonStatement } from '../../src/adapters/db/sql/history-ops';
 import { startCluster } from '../../src/k8s/index';

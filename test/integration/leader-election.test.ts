@@ -2,7 +2,7 @@
  * The elector and the Event poster through the real @kubernetes/client-node, over HTTP, against an
  * in-process fake of the API server. Short leases (1 s on the wire, the API's smallest) keep it fast.
  */
-import { systemClock } from '../../src/domain/clock';
+import { systemClock } from '../../src/lib/clock';
 import { DeadLetterEvents } from '../../src/k8s/events';
 import { kubeApis } from '../../src/k8s/kube-api';
 import { LeaderElector } from '../../src/k8s/lease-elector';

@@ -1,6 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import { DEFAULTS, type AmqpBounds } from '../../config/schema';
-import { backgroundClock } from '../../domain/clock';
+import { backgroundClock } from '../../lib/clock';
 import { watchSilence, type WatchedStream } from './silence-watch';
 
 /**

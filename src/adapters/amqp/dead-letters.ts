@@ -140,3 +140,14 @@ function strip(h: Headers): Headers {
   ]);
   return Object.fromEntries(Object.entries(h).filter(([k]) => !drop.has(k)));
 }
+
+/** A passive declare: a missing queue closes the channel with 404 (NOT_FOUND), the one answer taken as "no". */
+export async function queueExists(ch: Channel, queue: string): Promise<boolean> {
+  try {
+    await ch.checkQueue(queue);
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 404) return false;
+    throw err;
+  }
+}

@@ -2,7 +2,7 @@ import { SpanKind, context, trace, type Context, type Tracer } from '@openteleme
 import type { ChannelModel } from 'amqplib';
 import { connectAmqp, destroySocket } from './connect';
 import type { AmqpBounds } from '../../config/schema';
-import { systemClock } from '../../domain/clock';
+import { systemClock } from '../../lib/clock';
 import type { Job } from '../../domain/job';
 import { settlesWithin } from '../../lib/with-timeout';
 import { TRACER_NAME, inSpan, injectTraceContext, withOwnIds } from '../../observability/tracing';

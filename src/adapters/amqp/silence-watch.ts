@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../domain/clock';
+import type { Clock, Timer } from '../../lib/clock';
 
 /** The socket as far as the watch needs it. */
 export interface WatchedStream {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../domain/clock';
+import type { Clock } from '../../lib/clock';
 import { withTimeout } from '../../lib/with-timeout';
 import type { PgLinks, RawPgClient } from './pg-links';
 
@@ -15,24 +15,28 @@ export interface ConnectionPool {
 
 export interface QueryBounds {
   readonly pool: ConnectionPool;
-  readonly links: PgLinks;
+  /** The pool's connections, so one that overran can be destroyed (with every older one). */
+  readonly links?: PgLinks;
   readonly clock: Clock;
   /** How long the answer may take once the query is sent. */
   readonly timeoutMs: number;
 }
 
 /**
- * Runs `sql` on a connection of the pool and waits for the answer at most `timeoutMs`. Past that it
- * rejects with a TimeoutError (an infrastructure failure to its caller) and the connection is
- * destroyed along with every older one (see {@link PgLinks}): a write stuck on a silent socket
- * cannot hold up the writes after it, which go on over fresh connections.
+ * The one way this service sends SQL to Postgres: runs `sql` (one or more statements, one implicit
+ * transaction) on a connection of the pool and waits for the answer at most `timeoutMs`, or until
+ * `signal` aborts. Past that it rejects with a TimeoutError (an infrastructure failure to its caller),
+ * or with the signal's reason, and the connection is destroyed along with every older one (see
+ * {@link PgLinks}): a query stuck on a silent socket cannot hold up the ones after it, which go on over
+ * fresh connections. The history writes, the janitor's sweep, the replay, the context and write-back
+ * reads all come through here.
  */
-export async function boundedQuery(b: QueryBounds, sql: string): Promise<unknown> {
+export async function boundedQuery(b: QueryBounds, sql: string, signal?: AbortSignal): Promise<unknown> {
   const client = (await b.pool.acquireConnection()) as QueryClient;
   try {
-    return await withTimeout(b.clock, b.timeoutMs, 'postgres query', () => client.query(sql));
+    return await withTimeout(b.clock, b.timeoutMs, 'postgres query', () => client.query(sql), signal);
   } catch (err) {
-    if (overran(err)) b.links.stalled(client);
+    if (overran(err) || (signal?.aborted && err === signal.reason)) b.links?.stalled(client);
     throw err;
   } finally {
     await b.pool.releaseConnection(client);

@@ -8,7 +8,7 @@ import type {
   TicketQuery,
 } from '../../pipeline/context/types';
 import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries';
-import type { Statement } from './sql/history-ops';
+import type { Statement } from './sql/statement';
 import { tenantQuery } from './tenant-query';
 import type { PgLinks } from './pg-links';
 

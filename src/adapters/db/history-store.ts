@@ -1,8 +1,9 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DEFAULTS } from '../../config/schema';
-import { systemClock, type Clock } from '../../domain/clock';
-import { errorKind, errorMessage } from '../../domain/errors';
+import { systemClock, type Clock } from '../../lib/clock';
+import { errorKind } from '../../domain/errors';
+import { errorMessage } from '../../lib/error-message';
 import { Batcher } from '../../lib/batcher';
 import { StallWatch } from '../../lib/stall-watch';
 import { settlesWithin, withTimeout } from '../../lib/with-timeout';
@@ -22,15 +23,14 @@ import {
   failStatement,
   forceFailStatement,
   retryStatement,
-  setTenant,
   abandonStatement,
-  type Statement,
 } from './sql/history-ops';
+import { inline, type Statement } from './sql/statement';
 import { classifyDbError, isDataError } from './pg-errors';
 import { boundedQuery, type QueryBounds } from './bounded-query';
 import { ANSWER_MARGIN_MS, openOrm, type OrmOptions } from './orm';
 import { PgLinks } from './pg-links';
-import { TENANT_ROLE as ROLE } from './tenant-scope';
+import { tenantScope } from './tenant-scope';
 
 type Result = ClaimState | boolean;
 interface PgResult {
@@ -62,8 +62,8 @@ export const CLOSE_DRAIN_MS = 2_000;
 
 /**
  * The history port on Postgres. Writes from all concurrent jobs are group-committed: one transaction
- * and one round trip per batch, grouped by tenant under row-level security
- * (SET LOCAL ROLE enhancer_tenant + app.tenant_id), so RLS holds even for a superuser connection.
+ * and one round trip per batch, grouped by tenant, each group behind its {@link tenantScope} (role
+ * enhancer_tenant + app.tenant_id), so row-level security holds even for a superuser connection.
  * If a batch is refused for its data, each item is retried alone so one bad row fails only itself.
  *
  * Every query is bounded (see {@link boundedQuery}); `writes` tells how long writes have been stuck or
@@ -182,7 +182,7 @@ export class PgHistoryStore implements HistoryStore {
     const plan = planBatch(ops, results);
     // One simple-protocol query holding several statements is one implicit transaction in Postgres:
     // atomic, rolled back whole on error, and SET LOCAL holds until its end. One round trip a batch.
-    const head = [`set local role ${ROLE}`];
+    const head: string[] = [];
     // A pending row need not survive a crash (the unacked message is redelivered and claims it
     // again), so a batch of claims alone skips the wait for the WAL flush. Completions never do.
     if (ops.every((op) => op.kind === 'claim')) head.push('set local synchronous_commit = off');
@@ -202,7 +202,7 @@ export class PgHistoryStore implements HistoryStore {
   }
 
   private inline(s: Statement): string {
-    return this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery();
+    return inline(this.knex, s);
   }
 }
 
@@ -240,7 +240,7 @@ export function planBatch(ops: readonly HistoryOp[], results: (Result | Error)[]
     byTenant.set(op.tenantId, list);
   });
   for (const [tenant, indexes] of byTenant) {
-    plan.statements.push(setTenant(tenant));
+    plan.statements.push(tenantScope(tenant));
     plan.readers.push(() => undefined);
     const ofKind = (kind: HistoryOp['kind']) => indexes.filter((i) => ops[i]!.kind === kind);
     const pick = <K extends HistoryOp['kind']>(idx: number[]) =>

@@ -1,6 +1,6 @@
 import { MikroORM, knex, type Knex, type Options } from '@mikro-orm/postgresql';
 import { DEFAULTS, type DbBounds } from '../../config/schema';
-import { systemClock } from '../../domain/clock';
+import { systemClock } from '../../lib/clock';
 import { withTimeout } from '../../lib/with-timeout';
 import { EnhancementHistorySchema } from './entities';
 import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
@@ -87,6 +87,13 @@ const drop =
 
 export function openOrm(opts: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormOptions(opts));
+}
+
+/** The statement_timeout `orm`'s connections were opened with (see {@link ormOptions}). */
+export function statementTimeoutOf(orm: MikroORM): number {
+  const driver: { connection?: { statement_timeout?: unknown } } = orm.config.get('driverOptions');
+  const ms = driver.connection?.statement_timeout;
+  return typeof ms === 'number' ? ms : DEFAULTS.db.statementTimeoutMs;
 }
 
 /**

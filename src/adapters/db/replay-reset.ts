@@ -1,16 +1,16 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { EnhancementHistorySchema } from './entities';
-import { withTenant } from './tenant-scope';
+import { replayResetStatement, undoReplayResetStatement } from './sql/history-ops';
+import { statementTimeoutOf } from './orm';
+import { tenantQuery } from './tenant-query';
 
-/** Before a dead letter is replayed: its row goes back to pending with no attempts, unless completed. */
+/**
+ * Before a dead letter is replayed: its row goes back to pending with no attempts, unless completed.
+ * Sent as the job's tenant the way every tenant statement is (see {@link tenantQuery}).
+ */
 export async function resetForReplay(orm: MikroORM, jobId: string, tenantId: string): Promise<void> {
-  await withTenant(orm.em, tenantId, (em) =>
-    em.nativeUpdate(
-      EnhancementHistorySchema,
-      { jobId, status: { $ne: 'completed' } },
-      { status: 'pending', attempts: 0, errorMessage: null, updatedAt: new Date() },
-    ),
-  );
+  await tenantQuery(orm.em.getKnex(), tenantId, replayResetStatement(jobId), {
+    timeoutMs: statementTimeoutOf(orm),
+  });
 }
 
 /** The replay's republish failed: the row returns to failed, as its dead letter stays queued. */
@@ -20,11 +20,7 @@ export async function undoReplayReset(
   tenantId: string,
   error: string,
 ): Promise<void> {
-  await withTenant(orm.em, tenantId, (em) =>
-    em.nativeUpdate(
-      EnhancementHistorySchema,
-      { jobId, status: 'pending', attempts: 0 },
-      { status: 'failed', errorMessage: error, updatedAt: new Date() },
-    ),
-  );
+  await tenantQuery(orm.em.getKnex(), tenantId, undoReplayResetStatement(jobId, error), {
+    timeoutMs: statementTimeoutOf(orm),
+  });
 }

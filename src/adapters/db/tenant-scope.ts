@@ -1,19 +1,28 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Statement } from './sql/statement';
 
+/** The role every tenant's statements run as; the policies on the tenant tables are written for it. */
 export const TENANT_ROLE = 'enhancer_tenant';
 
 /**
- * Runs `fn` in a transaction as the row-level-security role with `app.tenant_id` set locally, so
- * only that tenant's rows are visible even when the connection belongs to the table owner.
+ * The one statement that puts the rest of a transaction under row-level security as `tenantId`: the
+ * tenant role and `app.tenant_id`, and optionally a statement_timeout, all transaction-local (so a
+ * pooled connection carries nothing over). Run first in the transaction: the history batches, the
+ * context and write-back reads, the replay, the import. `SET LOCAL` takes no bind parameters, hence
+ * set_config; one statement for all of them, as each statement of a round trip costs Postgres a parse.
  */
-export function withTenant<T>(
-  em: EntityManager,
+export function tenantScope(
   tenantId: string,
-  fn: (em: EntityManager) => Promise<T>,
-): Promise<T> {
-  return em.fork().transactional(async (tem) => {
-    await tem.execute(`set local role ${TENANT_ROLE}`);
-    await tem.execute(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
-    return fn(tem);
-  });
+  opts: { readonly statementTimeoutMs?: number } = {},
+): Statement {
+  const timeout = opts.statementTimeoutMs;
+  return timeout === undefined
+    ? {
+        sql: `select set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', ?, true)`,
+        bindings: [tenantId],
+      }
+    : {
+        sql: `select set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', ?, true),
+      set_config('statement_timeout', ?, true)`,
+        bindings: [tenantId, String(Math.max(1, Math.round(timeout)))],
+      };
 }

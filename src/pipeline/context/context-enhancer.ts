@@ -1,4 +1,5 @@
-import { PermanentError, TransientError, errorKind, errorMessage } from '../../domain/errors';
+import { PermanentError, TransientError, errorKind } from '../../domain/errors';
+import { errorMessage } from '../../lib/error-message';
 import type { Tenant } from '../../tenants/tenants';
 import type { Enhancer } from '../enhancer';
 import type { Synthesizer } from '../synthesis/synthesize';

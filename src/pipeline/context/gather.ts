@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Clock } from '../../domain/clock';
+import type { Clock } from '../../lib/clock';
 import { InfrastructureError, TransientError } from '../../domain/errors';
 import type { Job } from '../../domain/job';
 import type { EnhanceContext } from '../enhancer';

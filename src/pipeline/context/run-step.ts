@@ -1,5 +1,5 @@
-import type { Clock, Timer } from '../../domain/clock';
-import { errorMessage } from '../../domain/errors';
+import type { Clock, Timer } from '../../lib/clock';
+import { errorMessage } from '../../lib/error-message';
 import type { ReadOptions, StepReport } from './types';
 
 /** The share of a step's budget Postgres gets (statement_timeout): it cancels before we stop waiting. */

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Clock } from '../../domain/clock';
+import type { Clock } from '../../lib/clock';
 import type { Job } from '../../domain/job';
 import type { EnhanceContext } from '../enhancer';
 import type { Context, Synthesis } from '../context/types';

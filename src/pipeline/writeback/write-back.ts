@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Clock } from '../../domain/clock';
-import { PermanentError, TransientError, errorMessage } from '../../domain/errors';
+import type { Clock } from '../../lib/clock';
+import { PermanentError, TransientError } from '../../domain/errors';
+import { errorMessage } from '../../lib/error-message';
 import type { Job } from '../../domain/job';
 import type { ServiceDeskTarget } from '../../tenants/tenants';
 import type { EnhanceContext } from '../enhancer';

@@ -6,9 +6,9 @@ import {
   TransientError,
   ValidationError,
   errorKind,
-  errorMessage,
   errorType,
 } from '../../../src/domain/errors';
+import { errorMessage } from '../../../src/lib/error-message';
 import { AttemptAborted } from '../../../src/domain/deadline';
 
 describe('error classes', () => {

@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../../../src/config/schema';
+import type { RetryPolicy } from '../../../src/domain/retry-policy';
 import {
   DeadlineError,
   InfrastructureError,

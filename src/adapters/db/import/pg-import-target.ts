@@ -1,6 +1,6 @@
 /**
  * The import's Postgres side. One connection, borrowed from the ORM's pool, holds one transaction:
- * lock, `set local role enhancer_tenant` + app.tenant_id, a temporary staging table, COPY of every
+ * lock, its tenantScope (role enhancer_tenant + app.tenant_id), a temporary staging table, COPY of every
  * valid row as it is read, then dedupe, dropping rows equal to the stored ones, one upsert, the
  * lexeme refresh and commit. Nothing is visible to anyone before the commit; a rollback (or a crash:
  * the server rolls back) leaves no trace.
@@ -29,7 +29,8 @@ import {
   upsertSql,
 } from '../sql/import-stage';
 import { refreshLexemesStatements } from '../sql/search-lexemes';
-import { TENANT_ROLE } from '../tenant-scope';
+import { inline } from '../sql/statement';
+import { tenantScope } from '../tenant-scope';
 import { copyLine } from './copy-text';
 import { ImportBusyError } from './import-busy-error';
 
@@ -76,8 +77,7 @@ export class PgImportTarget implements ImportTarget {
       // sent its sorts and hashes to disk. One backend, one statement at a time: 64 MB is safe.
       await client.query(`set local jit = off`);
       await client.query(`set local work_mem = '64MB'`);
-      await client.query(`set local role ${TENANT_ROLE}`);
-      await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+      await client.query(inline(this.knex, tenantScope(tenantId)));
       await client.query(createStageSql(kind));
       const copy = client.query(copyFrom(copyStageSql(kind)));
       return new PgImportSession(this.knex, client, copy, kind, tenantId, release, this.opts.onPhase);
@@ -166,7 +166,7 @@ class PgImportSession implements ImportSession {
     if (corpus) {
       await this.timed('lexemes', async () => {
         for (const s of refreshLexemesStatements(this.tenantId, corpus)) {
-          await q.query(this.knex.raw(s.sql, s.bindings as Knex.RawBinding[]).toQuery());
+          await q.query(inline(this.knex, s));
         }
       });
     }

@@ -5,14 +5,7 @@
  */
 import type { HistoryOp } from '../../../domain/history';
 
-export interface Statement {
-  readonly sql: string;
-  readonly bindings: readonly unknown[];
-}
-
-export function setTenant(tenantId: string): Statement {
-  return { sql: `select set_config('app.tenant_id', ?, true)`, bindings: [tenantId] };
-}
+import type { Statement } from './statement';
 
 /**
  * How the janitor's error message starts, and only its: a pipeline's own error text never begins so.
@@ -136,6 +129,27 @@ function fencedUpdate<O extends { jobId: string; attempt: number }>(
       where h.job_id = v.job_id and h.attempts = v.attempt and h.status = 'pending'
       returning h.job_id::text`,
     bindings: ops.flatMap((o) => [o.jobId, o.attempt, ...values(o)]),
+  };
+}
+
+/** Before a dead letter is replayed: its row goes back to pending with no attempts, unless it completed. */
+export function replayResetStatement(jobId: string): Statement {
+  return {
+    sql: `update enhancement_history set status = 'pending', attempts = 0, error_message = null,
+        updated_at = clock_timestamp()
+      where job_id = ?::uuid and status <> 'completed'
+      returning job_id::text`,
+    bindings: [jobId],
+  };
+}
+
+/** The replay's republish failed: the row it reset returns to failed, as its dead letter stays queued. */
+export function undoReplayResetStatement(jobId: string, error: string): Statement {
+  return {
+    sql: `update enhancement_history set status = 'failed', error_message = ?, updated_at = clock_timestamp()
+      where job_id = ?::uuid and status = 'pending' and attempts = 0
+      returning job_id::text`,
+    bindings: [error, jobId],
   };
 }
 

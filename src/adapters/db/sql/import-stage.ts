@@ -1,6 +1,6 @@
 /**
  * The statements of one import, one stateless builder each. They run in a tenant-scoped transaction
- * (see tenant-scope.ts): the staging table is created after `set local role`, so the tenant role owns
+ * (see tenant-scope.ts): the staging table is created after the scope sets the role, so the tenant role owns
  * it, and row-level security limits every read and write of the real tables to that tenant. Only
  * identifiers from the fixed table below are inlined; values are bound.
  */

@@ -54,6 +54,18 @@ function setup(n: number) {
 }
 
 describe('boundedQuery', () => {
+  it('stops waiting when its caller aborts, with the abort reason, and the connection counts as stalled', async () => {
+    const s = setup(1);
+    await flushMicrotasks();
+    const caller = new AbortController();
+    const q = boundedQuery(s.bounds, 'select 1', caller.signal);
+    await flushMicrotasks();
+    const reason = new Error('step budget spent');
+    caller.abort(reason);
+    await expect(q).rejects.toBe(reason);
+    expect(s.made[0]!.destroyed).toBe(true);
+  });
+
   it('returns the answer and gives the connection back', async () => {
     const s = setup(1);
     await flushMicrotasks();

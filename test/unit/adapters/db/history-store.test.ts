@@ -5,8 +5,8 @@ import {
   failStatement,
   forceFailStatement,
   retryStatement,
-  setTenant,
 } from '../../../../src/adapters/db/sql/history-ops';
+import { tenantScope } from '../../../../src/adapters/db/tenant-scope';
 import { decodeJob } from '../../../../src/domain/decode';
 import type { ClaimState, HistoryOp } from '../../../../src/domain/history';
 import { jobBody } from '../../../helpers/jobs';
@@ -61,15 +61,15 @@ const pending = (ops: readonly HistoryOp[]): Result[] => ops.map(() => new Error
 const rows = (...ids: string[]) => ids.map((job_id) => ({ job_id }));
 
 describe('planBatch', () => {
-  it('groups statements by tenant in order of first appearance, each behind its set_config', () => {
+  it('groups statements by tenant in order of first appearance, each behind its tenant scope', () => {
     const ops = [claim(A1, 'a'), complete(B1, 'b'), retry(A2, 'a'), claim(B2, 'b'), fail(A3, 'a')];
     const plan = planBatch(ops, pending(ops));
     expect(plan.statements).toEqual([
-      setTenant('a'),
+      tenantScope('a'),
       claimStatement([claim(A1, 'a') as Extract<HistoryOp, { kind: 'claim' }>]),
       retryStatement([retry(A2, 'a') as Extract<HistoryOp, { kind: 'retry' }>]),
       failStatement([fail(A3, 'a') as Extract<HistoryOp, { kind: 'fail' }>]),
-      setTenant('b'),
+      tenantScope('b'),
       claimStatement([claim(B2, 'b') as Extract<HistoryOp, { kind: 'claim' }>]),
       completeStatement([complete(B1, 'b') as Extract<HistoryOp, { kind: 'complete' }>]),
     ]);
@@ -80,7 +80,7 @@ describe('planBatch', () => {
     const ops = [forceFail(A2, 'a'), forceFail(A1, 'a'), complete(A3, 'a')];
     const plan = planBatch(ops, pending(ops));
     expect(plan.statements).toEqual([
-      setTenant('a'),
+      tenantScope('a'),
       completeStatement([complete(A3, 'a') as Extract<HistoryOp, { kind: 'complete' }>]),
       forceFailStatement([forceFail(A2, 'a'), forceFail(A1, 'a')] as Extract<
         HistoryOp,

@@ -5,10 +5,12 @@ import {
   completeStatement,
   failStatement,
   forceFailStatement,
+  replayResetStatement,
   retryStatement,
-  setTenant,
-  type Statement,
+  undoReplayResetStatement,
 } from '../../../../../src/adapters/db/sql/history-ops';
+import type { Statement } from '../../../../../src/adapters/db/sql/statement';
+import { TENANT_ROLE, tenantScope } from '../../../../../src/adapters/db/tenant-scope';
 
 const ID1 = '11111111-1111-4111-8111-111111111111';
 const ID2 = '22222222-2222-4222-8222-222222222222';
@@ -28,10 +30,31 @@ const forceFail = (jobId: string) =>
   ({ kind: 'forceFail', jobId, tenantId: 'acme', ticketId: null, error: 'not JSON' }) as const;
 
 describe('history statement builders', () => {
-  it('setTenant sets app.tenant_id for the transaction only', () => {
-    const s = setTenant('acme');
-    expect(s).toEqual({ sql: `select set_config('app.tenant_id', ?, true)`, bindings: ['acme'] });
+  it('tenantScope sets the tenant role and app.tenant_id for the transaction only', () => {
+    const s = tenantScope('acme');
+    expect(s).toEqual({
+      sql: `select set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', ?, true)`,
+      bindings: ['acme'],
+    });
     expect(placeholders(s)).toBe(1);
+  });
+
+  it('tenantScope with a statement timeout sets it too, in whole milliseconds and at least 1', () => {
+    const s = tenantScope('acme', { statementTimeoutMs: 0.2 });
+    expect(s.sql).toContain(`set_config('statement_timeout', ?, true)`);
+    expect(s.bindings).toEqual(['acme', '1']);
+    expect(placeholders(s)).toBe(2);
+  });
+
+  it('the replay statements reset a row unless it completed, and undo only their own reset', () => {
+    const reset = replayResetStatement(ID1);
+    expect(reset.sql).toContain(`status <> 'completed'`);
+    expect(reset.bindings).toEqual([ID1]);
+    expect(placeholders(reset)).toBe(1);
+    const undo = undoReplayResetStatement(ID1, 'republish failed');
+    expect(undo.sql).toContain(`status = 'pending' and attempts = 0`);
+    expect(undo.bindings).toEqual(['republish failed', ID1]);
+    expect(placeholders(undo)).toBe(2);
   });
 
   it.each([1, 2, 3])('claimStatement binds 4 values per op plus the id array (%i ops)', (count) => {
