@@ -13,11 +13,20 @@ export interface CompletedSpan {
   readonly lastMs: number;
 }
 
+/** How the bench learns which jobs a consumer completed, and when (epoch ms, this machine's clock). */
+export interface CompletionProbe {
+  counts(): Promise<StatusCounts>;
+  completedSpan(): Promise<CompletedSpan>;
+  /** When each of `jobIds` completed; jobs not completed are missing. */
+  completedAt(jobIds: readonly string[]): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
 /**
  * Reads a consumer's enhancement_history from outside, on one connection of its own (not the
  * consumer's pool). Postgres runs on this machine, so its clock_timestamp() and Date.now() agree.
  */
-export class HistoryProbe {
+export class HistoryProbe implements CompletionProbe {
   private constructor(private readonly client: pg.Client) {}
 
   static async open(url: string): Promise<HistoryProbe> {
