@@ -35,6 +35,7 @@ export function renderScale(points: readonly ScalePoint[], ceilingJps?: number):
   const one = points.find((p) => p.replicas === 1)?.throughputJps;
   const header = [
     'processes',
+    'jobs',
     'jobs/s',
     'vs 1',
     'vs ceil',
@@ -45,6 +46,7 @@ export function renderScale(points: readonly ScalePoint[], ceilingJps?: number):
   ];
   const body = points.map((p) => [
     String(p.replicas),
+    String(Math.round(p.cpu.jobs)),
     p.throughputJps.toFixed(1),
     one ? (p.throughputJps / one).toFixed(2) : '—',
     ceilingJps ? (p.throughputJps / ceilingJps).toFixed(2) : '—',
