@@ -14,7 +14,10 @@ import { pollUntil, sleep } from './wait';
 export interface ConsumerResult {
   readonly name: string;
   readonly jobs: number;
+  /** Jobs per second from the first completed job to the last. */
   readonly throughputJps: number;
+  /** Jobs per second from the moment the process had attached to the queue to the last job. */
+  readonly attachedJps: number;
   /** Spawn (in the bench) to the first completed row's updated_at. */
   readonly startupMs: number;
   readonly peakRssMb: number;
@@ -80,6 +83,7 @@ export async function measure(
       name: c.name,
       jobs: o.jobs,
       throughputJps: run.throughputJps,
+      attachedJps: run.attachedJps,
       startupMs: run.startupMs,
       peakRssMb: run.peakRssMb,
       idleRssMb,

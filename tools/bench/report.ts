@@ -31,9 +31,11 @@ const rows: Row[] = [
   {
     metric: 'throughput (jobs/s)',
     pick: (r) => r.throughputJps,
-    target: `enhancer/baseline ≥ ${targets.throughputRatio.toFixed(1)}`,
+    target: `enh/naive ≥ ${targets.throughputRatio.toFixed(1)}`,
     pass: (_e, ratio) => (ratio === undefined ? undefined : ratio >= targets.throughputRatio),
   },
+  // As the scale-out curve counts (start-up and the first jobs' warm-up fall outside it).
+  { metric: 'jobs/s once attached', pick: (r) => r.attachedJps },
   {
     metric: 'start-up to 1st job (ms)',
     pick: (r) => r.startupMs,
@@ -135,6 +137,7 @@ export function renderTable(o: BenchOptions, busyPct: number, r: MainResults): s
 
 const asJson = (r: ConsumerResult) => ({
   throughput_jps: round1(r.throughputJps),
+  throughput_once_attached_jps: round1(r.attachedJps),
   startup_ms: Math.round(r.startupMs),
   peak_rss_mb: r.peakRssMb,
   idle_rss_mb: r.idleRssMb,

@@ -19,6 +19,7 @@ export function medianResult(rounds: readonly ConsumerResult[]): ConsumerResult 
     name: first.name,
     jobs: first.jobs,
     throughputJps: m((r) => r.throughputJps),
+    attachedJps: m((r) => r.attachedJps),
     startupMs: m((r) => r.startupMs),
     peakRssMb: m((r) => r.peakRssMb),
     idleRssMb: m((r) => r.idleRssMb),

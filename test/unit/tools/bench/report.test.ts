@@ -16,6 +16,7 @@ const result = (name: string, throughputJps: number, workerMs: number): Consumer
   name,
   jobs: 5000,
   throughputJps,
+  attachedJps: throughputJps * 1.1,
   startupMs: 200,
   peakRssMb: 80,
   idleRssMb: 60,
