@@ -20,11 +20,13 @@ type Ask = CeilingRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> :
  * before the process starts, as a history probe is).
  */
 export class CeilingProbe implements CompletionProbe {
+  readonly serverPids: readonly number[] = [];
+
   constructor(private readonly current: () => ConsumerProcess | undefined) {}
 
   private ask<T>(request: Ask): Promise<T> {
     const proc = this.current();
-    if (!proc) return Promise.resolve({ completed: 0, count: 0, at: [] } as T);
+    if (!proc) return Promise.reject(new Error('the ceiling consumer has not started'));
     return proc.ask<T>(request);
   }
 

@@ -5,7 +5,7 @@ import type { ConsumerUnderTest } from './consumers';
 import type { CompletionProbe } from './history-probe';
 import { makeJob } from './jobs';
 import { publishPaced } from './paced-load';
-import { cpuPer1000, readGroups, type CpuPer1000 } from './process-cpu';
+import { cpuPer1000, readGroups, type CpuPer1000, type CpuReading } from './process-cpu';
 import { mb, readCpuMs, readMemory } from './proc-status';
 import { publishAll, type JobSink } from './sinks';
 import { summarise, type LatencySummary } from './stats';
@@ -167,17 +167,17 @@ async function throughputRun(
     spawned(p);
   }
   const scrapers = c.metricsUrls.map((url) => scrapeEvery(url, 1_000));
-  let attached: { at: number; completed: number; cpu: Awaited<ReturnType<typeof readGroups>> };
+  const pids = () => procs.map((p) => p.pid);
+  let attached: { at: number; completed: number; cpu: CpuReading };
   try {
     await waitForAttached(c, procs, o, signal);
-    const pids = procs.map((p) => p.pid);
-    const cpu = await readGroups(pids);
+    const cpu = await readGroups(pids(), probe.serverPids);
     attached = { at: Date.now(), completed: (await probe.counts()).completed, cpu };
     await waitForCompleted(probe, procs, jobCount, o, signal);
   } finally {
     for (const s of scrapers) s.stop();
   }
-  const cpuAfter = await readGroups(procs.map((p) => p.pid));
+  const cpuAfter = await readGroups(pids(), probe.serverPids);
   const span = await probe.completedSpan();
   const first = procs[0]!;
   let peakKb = 0;

@@ -13,8 +13,9 @@ import { readdir, readFile } from 'node:fs/promises';
  * window shows up only there. The difference of two readings is therefore the group's CPU over the
  * window, connections that come and go included, without tracking pids. Granularity is one clock
  * tick (10 ms) per process read, so short windows are coarse. Every Postgres cluster and RabbitMQ
- * node on the machine is counted (the bench expects one of each), and whatever else talks to them
- * meanwhile (the bench's own progress queries included, a few ms per second) counts too.
+ * node on the machine is counted (the bench expects one of each, on a quiet machine), and so is
+ * whatever else talks to them meanwhile, except the bench's own progress queries: their backend
+ * (it lives as long as the window) is left out by pid.
  */
 
 /** One line of /proc/<pid>/stat, the fields used here; times in clock ticks. */
@@ -76,8 +77,15 @@ export const rabbitmqRoot: RootPicker = (p) => p.comm === 'beam.smp';
 export const postgresRoot: RootPicker = (p, byPid) =>
   p.comm === 'postgres' && byPid.get(p.ppid)?.comm !== 'postgres';
 
-/** CPU ms of the roots `pick` selects and all their descendants, reaped children included. */
-export function groupCpuMs(table: readonly ProcStat[], pick: RootPicker): number {
+/**
+ * CPU ms of the roots `pick` selects and all their descendants, reaped children included; the
+ * processes in `exclude` are not counted themselves (their descendants still are).
+ */
+export function groupCpuMs(
+  table: readonly ProcStat[],
+  pick: RootPicker,
+  exclude: readonly number[] = [],
+): number {
   const byPid = new Map(table.map((p) => [p.pid, p]));
   const children = new Map<number, ProcStat[]>();
   for (const p of table) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
@@ -88,7 +96,7 @@ export function groupCpuMs(table: readonly ProcStat[], pick: RootPicker): number
     const p = stack.pop()!;
     if (seen.has(p.pid)) continue;
     seen.add(p.pid);
-    ticks += p.utime + p.stime + p.cutime + p.cstime;
+    if (!exclude.includes(p.pid)) ticks += p.utime + p.stime + p.cutime + p.cstime;
     stack.push(...(children.get(p.pid) ?? []));
   }
   return ticks * MS_PER_TICK;
@@ -101,12 +109,16 @@ export interface CpuReading {
   readonly postgresMs: number;
 }
 
-export async function readGroups(workerPids: readonly number[]): Promise<CpuReading> {
+/** Reads the groups now; `notPostgres`: backends that serve the bench, not the worker. */
+export async function readGroups(
+  workerPids: readonly number[],
+  notPostgres: readonly number[] = [],
+): Promise<CpuReading> {
   const table = await readProcTable();
   return {
     workerMs: groupCpuMs(table, pidsRoot(workerPids)),
     rabbitmqMs: groupCpuMs(table, rabbitmqRoot),
-    postgresMs: groupCpuMs(table, postgresRoot),
+    postgresMs: groupCpuMs(table, postgresRoot, notPostgres),
   };
 }
 

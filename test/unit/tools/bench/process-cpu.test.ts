@@ -52,6 +52,10 @@ describe('groupCpuMs', () => {
     expect(groupCpuMs(table, pidsRoot([]))).toBe(0);
   });
 
+  it("leaves out the bench's own backend", () => {
+    expect(groupCpuMs(table, postgresRoot, [3001])).toBe((15 + 50 + 5) * 10);
+  });
+
   it('does not drop when a backend exits and the postmaster reaps it', () => {
     const before = groupCpuMs(table, postgresRoot);
     const after = groupCpuMs(
