@@ -65,6 +65,7 @@ export class ConsumerProcess {
    */
   ask<T>(request: Record<string, unknown>): Promise<T> {
     this.assertRunning();
+    if (!this.child.send) throw new Error(`${this.name} was not spawned with an IPC channel`);
     const id = this.nextRequest++;
     const reply = new Promise<T>((resolve) => this.pending.set(id, (m) => resolve(m as T)));
     this.child.send({ ...request, id });
