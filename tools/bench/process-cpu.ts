@@ -4,8 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
  * Where the CPU goes while a worker runs: the worker process(es), RabbitMQ and Postgres, each read
  * from /proc (Linux) before and after a window, as CPU ms per 1000 jobs.
  *
- * Method. Each group is a tree of processes: its roots (the worker pids; every `beam.smp`; every
- * `postgres` whose parent is not `postgres`, i.e. the postmaster) and all their descendants. A
+ * Method. Each group is a tree of processes: its roots (the worker pids; each RabbitMQ node's
+ * `beam.smp`; each postmaster) and all their descendants. A
  * group's CPU is the sum, over its live processes, of utime + stime + cutime + cstime from
  * /proc/<pid>/stat. The c-fields hold the CPU of children the process has already reaped, and the
  * postmaster reaps every backend, so a backend that exits during the window moves its CPU from its
@@ -27,6 +27,8 @@ export interface ProcStat {
   readonly stime: number;
   readonly cutime: number;
   readonly cstime: number;
+  /** The command line, read only where a root picker needs it (beam.smp); NULs become spaces. */
+  readonly cmdline?: string;
 }
 
 /** USER_HZ: Linux reports process times in 1/100 s on every architecture Node runs on. */
@@ -57,7 +59,12 @@ export function parseStat(text: string): ProcStat | undefined {
 export async function readProcTable(): Promise<ProcStat[]> {
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
   const stats = await Promise.all(
-    pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').then(parseStat, () => undefined)),
+    pids.map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').then(parseStat, () => undefined);
+      if (stat?.comm !== 'beam.smp') return stat;
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+      return cmdline === undefined ? undefined : { ...stat, cmdline: cmdline.replaceAll('\0', ' ') };
+    }),
   );
   return stats.filter((s): s is ProcStat => s !== undefined);
 }
@@ -70,12 +77,22 @@ export const pidsRoot =
   (p) =>
     pids.includes(p.pid);
 
-/** RabbitMQ: the Erlang VM and what it spawns (erl_child_setup, inet_gethost). */
-export const rabbitmqRoot: RootPicker = (p) => p.comm === 'beam.smp';
+/**
+ * RabbitMQ: the node's Erlang VM and what it spawns (erl_child_setup, inet_gethost). rabbitmqctl
+ * and the other CLI tools run on beam.smp too, as escripts, for a second or so each: counted, one
+ * that exits between two readings would take its CPU with it and the difference could go negative.
+ */
+export const rabbitmqRoot: RootPicker = (p) =>
+  p.comm === 'beam.smp' && !/\brun escript\b|\bescript main\b/.test(p.cmdline ?? '');
 
-/** Postgres: each postmaster; its backends and auxiliary processes are its descendants. */
+/**
+ * Postgres: each postmaster (a `postgres` not started by another, with `postgres` children: its
+ * checkpointer, writers, backends); one-off `postgres` commands (`postgres -V`) have none.
+ */
 export const postgresRoot: RootPicker = (p, byPid) =>
-  p.comm === 'postgres' && byPid.get(p.ppid)?.comm !== 'postgres';
+  p.comm === 'postgres' &&
+  byPid.get(p.ppid)?.comm !== 'postgres' &&
+  [...byPid.values()].some((q) => q.ppid === p.pid && q.comm === 'postgres');
 
 /**
  * CPU ms of the roots `pick` selects and all their descendants, reaped children included; the

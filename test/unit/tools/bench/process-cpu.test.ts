@@ -9,10 +9,20 @@ import {
   type ProcStat,
 } from '../../../../tools/bench/process-cpu';
 
-const proc = (pid: number, comm: string, ppid: number, times: number[] = [0, 0, 0, 0]): ProcStat => {
+const proc = (
+  pid: number,
+  comm: string,
+  ppid: number,
+  times: number[] = [0, 0, 0, 0],
+  cmdline?: string,
+): ProcStat => {
   const [utime = 0, stime = 0, cutime = 0, cstime = 0] = times;
-  return { pid, comm, ppid, utime, stime, cutime, cstime };
+  return { pid, comm, ppid, utime, stime, cutime, cstime, ...(cmdline ? { cmdline } : {}) };
 };
+
+const SERVER = '/usr/lib/erlang/erts-13.1.5/bin/beam.smp -W w -- -root /usr/lib/erlang -s rabbit boot';
+const CTL =
+  '/usr/lib/erlang/erts-13.1.5/bin/beam.smp -B -- -boot start_clean -run escript start -escript main rabbitmqctl_escript';
 
 describe('parseStat', () => {
   it('reads pid, name, parent and the four times, even when the name holds spaces and parentheses', () => {
@@ -40,8 +50,10 @@ describe('groupCpuMs', () => {
     proc(2222, 'postgres', 1, [10, 5, 40, 10]), // postmaster; 50 ticks from reaped backends
     proc(2223, 'postgres', 2222, [3, 2, 0, 0]), // checkpointer
     proc(3001, 'postgres', 2222, [20, 10, 0, 0]), // a backend
-    proc(2971, 'beam.smp', 1, [300, 50, 1, 0]),
+    proc(2971, 'beam.smp', 1, [300, 50, 1, 0], SERVER),
     proc(2980, 'erl_child_setup', 2971, [1, 1, 0, 0]),
+    proc(6000, 'beam.smp', 5999, [40, 9, 0, 0], CTL), // rabbitmqctl, gone by the next reading
+    proc(6100, 'postgres', 6099, [2, 0, 0, 0]), // `postgres -V`, no children
     proc(5000, 'node', 1, [70, 30, 0, 0]),
   ];
 
@@ -65,7 +77,7 @@ describe('groupCpuMs', () => {
     expect(after).toBe(before);
   });
 
-  it('takes a postgres whose parent is postgres as a backend, not a second cluster', () => {
+  it('takes a postgres whose parent is postgres as a backend, and a childless one for a command', () => {
     const picked = table.filter((p) => postgresRoot(p, new Map(table.map((q) => [q.pid, q]))));
     expect(picked.map((p) => p.pid)).toEqual([2222]);
   });
