@@ -150,7 +150,9 @@ export interface CpuPer1000 {
 
 export function cpuPer1000(before: CpuReading, after: CpuReading, jobs: number): CpuPer1000 {
   if (jobs <= 0) throw new Error(`no jobs completed in the CPU window (${jobs})`);
-  const per = (a: number, b: number) => (Math.max(0, a - b) * 1000) / jobs;
+  // Not clamped at 0: a group can only shrink if a process left it unreaped by its tree, and a
+  // negative figure shows that, where 0 would hide it.
+  const per = (a: number, b: number) => ((a - b) * 1000) / jobs;
   const workerMs = per(after.workerMs, before.workerMs);
   const rabbitmqMs = per(after.rabbitmqMs, before.rabbitmqMs);
   const postgresMs = per(after.postgresMs, before.postgresMs);

@@ -96,9 +96,9 @@ describe('cpuPer1000', () => {
     });
   });
 
-  it('never reports negative CPU, and refuses an empty window', () => {
+  it('shows a shrinking group as negative rather than as 0, and refuses an empty window', () => {
     const r = { workerMs: 10, rabbitmqMs: 10, postgresMs: 10 };
-    expect(cpuPer1000(r, { ...r, postgresMs: 0 }, 10).postgresMs).toBe(0);
+    expect(cpuPer1000(r, { ...r, postgresMs: 0 }, 10).postgresMs).toBe(-1000);
     expect(() => cpuPer1000(r, r, 0)).toThrow(/no jobs/);
   });
 });
