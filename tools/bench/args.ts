@@ -14,6 +14,10 @@ export interface BenchOptions {
   readonly concurrency: number;
   readonly tenants: number;
   readonly skipBaseline: boolean;
+  /** Skip the ceiling peer (consume + ack only, no database). */
+  readonly skipCeiling: boolean;
+  /** Enhancer process counts for the scale-out curve, ascending; empty: skipped. */
+  readonly scale: readonly number[];
   /** Skip the observability-overhead variants (quiet, traced). */
   readonly skipOverhead: boolean;
   /** Skip the ingest (webhook) scenario; or run only it. */
@@ -54,8 +58,13 @@ export const usage = `npm run bench -- [options]
   --timeout-seconds S    how long a phase may wait for its rows to complete (default 120)
   --concurrency C        consumer prefetch / WORKER_CONCURRENCY (default 32)
   --tenants T            distinct tenant ids across the jobs (default 1)
-  --rounds N             alternate baseline and enhancer N times; report medians (default 3)
-  --skip-baseline        run the enhancer only
+  --rounds N             alternate ceiling, naive baseline and enhancer N times; report medians
+                         (default 3)
+  --skip-baseline        skip the naive baseline (amqplib + pg, pool = prefetch)
+  --skip-ceiling         skip the ceiling peer (amqplib consume + ack only, no database)
+  --scale N,N,...        scale-out curve: enhancer processes on one queue, each count once per round,
+                         --jobs × N jobs each time (default 1,2,4)
+  --skip-scale           skip the scale-out curve
   --skip-overhead        skip the observability-overhead runs (quiet and traced variants)
   --skip-ingest          skip the ingest scenario (signed webhook posts through \`enhancer ingest\`)
   --ingest-only          run only the ingest scenario
@@ -89,6 +98,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       concurrency: { type: 'string', default: '32' },
       tenants: { type: 'string', default: '1' },
       'skip-baseline': { type: 'boolean', default: false },
+      'skip-ceiling': { type: 'boolean', default: false },
+      scale: { type: 'string', default: '1,2,4' },
+      'skip-scale': { type: 'boolean', default: false },
       'skip-overhead': { type: 'boolean', default: false },
       'skip-ingest': { type: 'boolean', default: false },
       'ingest-only': { type: 'boolean', default: false },
@@ -124,6 +136,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     concurrency: int('concurrency', values.concurrency, 1),
     tenants: int('tenants', values.tenants, 1),
     skipBaseline: values['skip-baseline'],
+    skipCeiling: values['skip-ceiling'],
+    scale: values['skip-scale'] ? [] : intList('scale', values.scale, 1, 16),
     skipOverhead: values['skip-overhead'],
     skipIngest: values['skip-ingest'],
     ingestOnly: values['ingest-only'],
@@ -153,4 +167,13 @@ function int(name: string, raw: string, min: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
   return n;
+}
+
+/** "1,2,4" → [1, 2, 4]: distinct integers in [min, max], ascending. */
+export function intList(name: string, raw: string, min: number, max: number): number[] {
+  const xs = raw.split(',').map((x) => Number(x.trim()));
+  if (!raw.trim() || xs.some((n) => !Number.isInteger(n) || n < min || n > max)) {
+    throw new Error(`--${name} must be a comma-separated list of integers in ${min}..${max}, got ${raw}`);
+  }
+  return [...new Set(xs)].sort((a, b) => a - b);
 }

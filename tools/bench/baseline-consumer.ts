@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       'database-url': { type: 'string' },
       queue: { type: 'string' },
       prefetch: { type: 'string', default: '32' },
-      'pool-max': { type: 'string', default: '4' },
+      'pool-max': { type: 'string', default: '32' },
     },
   });
   const amqpUrl = values['amqp-url'];

@@ -15,17 +15,26 @@ export class ConsumerProcess {
   private readonly child: ChildProcess;
   private stderrTail = '';
   private exit: Exit | undefined;
+  private nextRequest = 0;
+  private readonly pending = new Map<number, (reply: unknown) => void>();
 
   constructor(
     readonly name: string,
     script: string,
     args: readonly string[],
-    opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
+    opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[]; ipc?: boolean } = {},
   ) {
     this.spawnedAt = Date.now();
     this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
       env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    });
+    // Replies to ask(): `{ id, ...answer }`.
+    this.child.on('message', (m: { id?: number }) => {
+      const reply = m.id === undefined ? undefined : this.pending.get(m.id);
+      if (!reply) return;
+      this.pending.delete(m.id!);
+      reply(m);
     });
     this.child.stdout!.resume();
     this.child.stderr!.setEncoding('utf8');
@@ -48,6 +57,22 @@ export class ConsumerProcess {
   get pid(): number {
     if (this.child.pid === undefined) throw new Error(`${this.name} did not start${this.describeExit()}`);
     return this.child.pid;
+  }
+
+  /**
+   * Sends `request` (with an id added) over the IPC channel (spawned with `ipc: true`) and resolves
+   * with the child's reply carrying that id; rejects if the child exits first.
+   */
+  ask<T>(request: Record<string, unknown>): Promise<T> {
+    this.assertRunning();
+    if (!this.child.send) throw new Error(`${this.name} was not spawned with an IPC channel`);
+    const id = this.nextRequest++;
+    const reply = new Promise<T>((resolve) => this.pending.set(id, (m) => resolve(m as T)));
+    this.child.send({ ...request, id });
+    const gone = this.exited.then(() => {
+      throw new Error(`${this.name} exited before answering${this.describeExit()}`);
+    });
+    return Promise.race([reply, gone]);
   }
 
   get running(): boolean {

@@ -1,12 +1,14 @@
 import net from 'node:net';
 import path from 'node:path';
 import { migrate } from '../../src/adapters/db/orm';
-import { deleteTopology, describeTopology } from '../../src/adapters/amqp/topology';
+import { deleteTopology, describeTopology, names } from '../../src/adapters/amqp/topology';
 import type { BenchOptions } from './args';
-import { baselineQueueName } from './baseline-queue';
+import { baselineQueueName, ceilingQueueName } from './baseline-queue';
+import { CeilingProbe } from './ceiling-probe';
 import { Cleanup, onBroker } from './cleanup';
 import { ConsumerProcess } from './consumer-process';
 import { databaseUrlFor, dropDatabase } from './databases';
+import { HistoryProbe, type CompletionProbe } from './history-probe';
 import { childEnv } from '../../src/config/load';
 
 import { baselineSink, enhancerSink, type JobSink } from './sinks';
@@ -23,18 +25,57 @@ export type Variant = 'observed' | 'traced' | 'quiet';
 
 /** enhancer's default; the bench sets it explicitly so producer and worker declare the same queues. */
 const DELIVERY_LIMIT = 5;
-/** Both consumers get the same number of Postgres connections. */
-const POOL_MAX = 4;
+/*
+ * Postgres connections (issue 11, "a fair baseline"). The naive consumer gets a pool as large as its
+ * prefetch, as anyone writing it would: with fewer connections than jobs in flight it queues on its
+ * own pool and the comparison flatters enhancer. enhancer runs with its defaults except concurrency,
+ * so it keeps DATABASE_POOL_MAX at its default (4, src/config/schema.ts): how few connections it
+ * needs for 32 jobs in flight is part of what is measured, and a deployment gets exactly that.
+ */
 
-/** One consumer, its database and queue ready, not yet started. */
+export type ConsumerName =
+  'ceiling' | 'baseline' | 'enhancer' | `enhancer-${Exclude<Variant, 'observed'>}` | `enhancer×${number}`;
+
+/** One consumer (one or more processes on one queue), its database and queue ready, not yet started. */
 export interface ConsumerUnderTest {
-  readonly name: 'baseline' | 'enhancer' | `enhancer-${Exclude<Variant, 'observed'>}`;
-  /** Where its Prometheus metrics are, to scrape while it works (none: not scraped). */
-  readonly metricsUrl?: string;
-  /** Its own database, holding enhancement_history. */
-  readonly databaseUrl: string;
+  readonly name: ConsumerName;
+  /** The queue its processes consume (the bench waits until each has attached). */
+  readonly queue: string;
+  /** How many processes run it (more than one: the scale-out curve). */
+  readonly replicas: number;
+  /** Where each process's Prometheus metrics are, to scrape while it works (empty: not scraped). */
+  readonly metricsUrls: readonly string[];
   openSink(): Promise<JobSink>;
-  start(): ConsumerProcess;
+  /** Opened before the processes start; tells which jobs completed and when. */
+  openProbe(): Promise<CompletionProbe>;
+  /** Starts process number `replica` (0 ≤ replica < replicas). */
+  start(replica: number): ConsumerProcess;
+}
+
+/** Consume and ack only, no database: the broker's limit, shown beside every worker. */
+export function prepareCeiling(o: BenchOptions, id: string, cleanup: Cleanup): ConsumerUnderTest {
+  const queue = ceilingQueueName(`enhancer-bench-${id}`);
+  cleanup.add(`deleted queue ${queue}`, () =>
+    onBroker(o.amqpUrl, async (ch) => {
+      await ch.deleteQueue(queue);
+    }),
+  );
+  let current: ConsumerProcess | undefined;
+  return {
+    name: 'ceiling',
+    queue,
+    replicas: 1,
+    metricsUrls: [],
+    openSink: () => baselineSink(o.amqpUrl, queue),
+    openProbe: () => Promise.resolve(new CeilingProbe(() => current)),
+    start: () =>
+      (current = new ConsumerProcess(
+        'ceiling',
+        path.join(__dirname, 'ceiling-consumer.js'),
+        [`--amqp-url=${o.amqpUrl}`, `--queue=${queue}`, `--prefetch=${o.concurrency}`],
+        { ipc: true },
+      )),
+  };
 }
 
 export async function prepareBaseline(
@@ -55,15 +96,18 @@ export async function prepareBaseline(
   );
   return {
     name: 'baseline',
-    databaseUrl,
+    queue,
+    replicas: 1,
+    metricsUrls: [],
     openSink: () => baselineSink(o.amqpUrl, queue),
+    openProbe: () => HistoryProbe.open(databaseUrl),
     start: () =>
       new ConsumerProcess('baseline', path.join(__dirname, 'baseline-consumer.js'), [
         `--amqp-url=${o.amqpUrl}`,
         `--database-url=${databaseUrl}`,
         `--queue=${queue}`,
         `--prefetch=${o.concurrency}`,
-        `--pool-max=${POOL_MAX}`,
+        `--pool-max=${o.concurrency}`,
       ]),
   };
 }
@@ -73,9 +117,11 @@ export async function prepareEnhancer(
   id: string,
   cleanup: Cleanup,
   variant: Variant = 'observed',
+  replicas = 1,
 ): Promise<ConsumerUnderTest> {
-  const db = `enhancer_bench_${id}_enhancer_${variant}`;
-  const httpPort = await freePort();
+  const db = `enhancer_bench_${id}_enhancer_${variant}${replicas > 1 ? `_x${replicas}` : ''}`;
+  const httpPorts: number[] = [];
+  for (let i = 0; i < replicas; i++) httpPorts.push(await freePort());
   const databaseUrl = databaseUrlFor(o.databaseUrl, db);
   const prefix = `enhancer-bench-${id}`;
   cleanup.add(`dropped database ${db}`, () => dropDatabase(o.databaseUrl, db));
@@ -86,14 +132,12 @@ export async function prepareEnhancer(
   const env = childEnv({
     AMQP_URL: o.amqpUrl,
     DATABASE_URL: databaseUrl,
-    DATABASE_POOL_MAX: String(POOL_MAX),
     QUEUE_PREFIX: prefix,
     QUEUE_DELIVERY_LIMIT: String(DELIVERY_LIMIT),
     WORKER_CONCURRENCY: String(o.concurrency),
     ENHANCER_PIPELINE: 'placeholder',
     LOG_LEVEL: variant === 'quiet' ? 'error' : 'info',
     LOG_FORMAT: 'json',
-    HTTP_PORT: String(httpPort),
   });
   // The V8 flag the worker is deployed with (docs/operations.md, "Memory"): a small young generation keeps RSS
   // after a burst near the idle figure instead of 25 MB above it.
@@ -101,15 +145,22 @@ export async function prepareEnhancer(
     ...WORKER_NODE_FLAGS,
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
   ];
-  const name = variant === 'observed' ? 'enhancer' : (`enhancer-${variant}` as const);
+  const name: ConsumerName =
+    replicas > 1 ? `enhancer×${replicas}` : variant === 'observed' ? 'enhancer' : `enhancer-${variant}`;
   const [script, args] =
     variant === 'traced' ? [path.join(__dirname, 'traced-worker.js'), []] : [PRODUCT_CLI, ['worker']];
   return {
     name,
-    databaseUrl,
-    metricsUrl: variant === 'quiet' ? undefined : `http://127.0.0.1:${httpPort}/metrics`,
+    queue: names(prefix).jobs,
+    replicas,
+    metricsUrls: variant === 'quiet' ? [] : httpPorts.map((port) => `http://127.0.0.1:${port}/metrics`),
     openSink: () => enhancerSink(o.amqpUrl, prefix, DELIVERY_LIMIT),
-    start: () => new ConsumerProcess(name, script, args, { env, nodeArgs }),
+    openProbe: () => HistoryProbe.open(databaseUrl),
+    start: (replica) =>
+      new ConsumerProcess(replicas > 1 ? `${name}#${replica}` : name, script, args, {
+        env: { ...env, HTTP_PORT: String(httpPorts[replica]) },
+        nodeArgs,
+      }),
   };
 }
 

@@ -13,18 +13,38 @@ export interface CompletedSpan {
   readonly lastMs: number;
 }
 
+/** How the bench learns which jobs a consumer completed, and when (epoch ms, this machine's clock). */
+export interface CompletionProbe {
+  counts(): Promise<StatusCounts>;
+  completedSpan(): Promise<CompletedSpan>;
+  /** When each of `jobIds` completed; jobs not completed are missing. */
+  completedAt(jobIds: readonly string[]): Promise<Map<string, number>>;
+  /** Server processes that answer the probe (their CPU is the bench's, not the consumer's). */
+  readonly serverPids: readonly number[];
+  close(): Promise<void>;
+}
+
 /**
  * Reads a consumer's enhancement_history from outside, on one connection of its own (not the
  * consumer's pool). Postgres runs on this machine, so its clock_timestamp() and Date.now() agree.
  */
-export class HistoryProbe {
-  private constructor(private readonly client: pg.Client) {}
+export class HistoryProbe implements CompletionProbe {
+  private constructor(
+    private readonly client: pg.Client,
+    readonly serverPids: readonly number[],
+  ) {}
 
   static async open(url: string): Promise<HistoryProbe> {
     const client = new pg.Client({ connectionString: url, application_name: 'enhancer-bench' });
     await client.connect();
     client.on('error', () => undefined);
-    return new HistoryProbe(client);
+    try {
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+      return new HistoryProbe(client, [rows[0]!.pid]);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
   }
 
   async counts(): Promise<StatusCounts> {

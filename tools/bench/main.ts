@@ -1,17 +1,20 @@
 /**
- * `npm run bench`: enhancer's worker against a naive amqplib + pg consumer, on the same load, each
- * with its own queue and database (created here and removed at the end, even on failure). Progress
- * goes to stderr; stdout gets the table, then one JSON line.
+ * `npm run bench`: enhancer's worker against a naive amqplib + pg consumer and a ceiling peer
+ * (consume + ack only), on the same load, each with its own queue and database (created here and
+ * removed at the end, even on failure); then the scale-out curve (1, 2, 4 enhancer processes on one
+ * queue). Progress goes to stderr; stdout gets the tables, then one JSON line.
  */
 import { randomBytes } from 'node:crypto';
 import { parseBenchArgs, usage } from './args';
 import { Cleanup } from './cleanup';
-import { prepareBaseline, prepareEnhancer } from './consumers';
+import { prepareBaseline, prepareCeiling, prepareEnhancer } from './consumers';
+import { renderCpu } from './cpu-report';
+import { renderScale, scaleOf } from './scale';
 import { BUSY_WARNING_PCT, machineBusyPct } from './machine-load';
 import { measure, measureThroughput, type ConsumerResult, type ThroughputResult } from './measure';
 import { overheadOf, renderOverhead } from './overhead';
 import { medianResult } from './rounds';
-import { renderJson, renderTable } from './report';
+import { renderJson, renderTable, type MainResults } from './report';
 import { measureIngest } from './ingest';
 import { ingestJson, renderIngest } from './ingest-report';
 import { runContextBench } from './context/index';
@@ -37,19 +40,32 @@ async function main(argv: string[]): Promise<number> {
     if (busyPct > BUSY_WARNING_PCT) {
       log(`WARNING: the machine was ${busyPct}% busy before the bench started; figures will be skewed`);
     }
+    const ceilings: ConsumerResult[] = [];
     const baselines: ConsumerResult[] = [];
     const enhancers: ConsumerResult[] = [];
+    const scaled: ThroughputResult[] = [];
     const quiet: ThroughputResult[] = [];
     const traced: ThroughputResult[] = [];
     const onlyOther = o.ingestOnly || o.context.only;
     for (let round = 1; round <= (onlyOther ? 0 : o.rounds); round++) {
       const rid = `${id}r${round}`;
+      if (!o.skipCeiling) {
+        log(`round ${round}/${o.rounds}: ceiling: preparing its queue`);
+        ceilings.push(await measure(prepareCeiling(o, rid, cleanup), o, log, abort.signal));
+      }
       if (!o.skipBaseline) {
         log(`round ${round}/${o.rounds}: baseline: preparing its database and queue`);
         baselines.push(await measure(await prepareBaseline(o, rid, cleanup), o, log, abort.signal));
       }
       log(`round ${round}/${o.rounds}: enhancer: migrating its database`);
       enhancers.push(await measure(await prepareEnhancer(o, rid, cleanup), o, log, abort.signal));
+      for (const n of o.scale) {
+        log(`round ${round}/${o.rounds}: scale-out, ${n} enhancer process(es): migrating its database`);
+        const c = await prepareEnhancer(o, `${rid}s${n}`, cleanup, 'observed', n);
+        // --jobs per process: the processes start one after another, and the figures count only
+        // what runs once all are attached, so the jobs taken during the ramp must not be the most.
+        scaled.push(await measureThroughput(c, o, log, abort.signal, o.jobs * n));
+      }
       if (o.skipOverhead) continue;
       for (const variant of ['quiet', 'traced'] as const) {
         log(`round ${round}/${o.rounds}: enhancer-${variant}: migrating its database`);
@@ -72,17 +88,31 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    const baseline = baselines.length ? medianResult(baselines) : undefined;
     const enhancer = medianResult(enhancers);
-    const ratios = baselines.map((b, i) => enhancers[i]!.throughputJps / b.throughputJps);
+    const perRound = (others: readonly ConsumerResult[]) =>
+      others.map((x, i) => enhancers[i]!.throughputJps / x.throughputJps);
+    const results: MainResults = {
+      enhancer,
+      baseline: baselines.length ? medianResult(baselines) : undefined,
+      ceiling: ceilings.length ? medianResult(ceilings) : undefined,
+      perRound: { vsBaseline: perRound(baselines), vsCeiling: perRound(ceilings) },
+    };
     log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
     const overhead = quiet.length ? overheadOf(quiet, enhancers, traced) : undefined;
+    const scale = scaled.length ? scaleOf(scaled) : undefined;
+    const cpuRows = [
+      ...(results.ceiling ? [{ name: 'ceiling', cpu: results.ceiling.cpu }] : []),
+      ...(results.baseline ? [{ name: 'naive', cpu: results.baseline.cpu }] : []),
+      { name: 'enhancer', cpu: enhancer.cpu },
+    ];
     process.stdout.write(
-      `\n${renderTable(o, busyPct, enhancer, baseline, ratios)}\n` +
+      `\n${renderTable(o, busyPct, results)}\n` +
+        `\n${renderCpu(cpuRows)}\n` +
+        (scale ? `\n${renderScale(scale, results.ceiling?.throughputJps)}\n` : '') +
         (overhead ? `\n${renderOverhead(overhead)}\n` : '') +
         (ingest ? `\n${renderIngest(ingest)}\n` : '') +
         contextText +
-        `\n${renderJson(o, busyPct, enhancer, baseline, ratios, overhead, ingest && ingestJson(ingest), context && contextJson(context))}\n`,
+        `\n${renderJson(o, busyPct, results, { overhead, scale, ingest: ingest && ingestJson(ingest), context: context && contextJson(context) })}\n`,
     );
     return 0;
   } catch (err) {

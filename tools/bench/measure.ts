@@ -1,9 +1,11 @@
 import type { BenchOptions } from './args';
+import { onBroker } from './cleanup';
 import type { ConsumerProcess, Exit } from './consumer-process';
 import type { ConsumerUnderTest } from './consumers';
-import { HistoryProbe } from './history-probe';
+import type { CompletionProbe } from './history-probe';
 import { makeJob } from './jobs';
 import { publishPaced } from './paced-load';
+import { cpuPer1000, readGroups, type CpuPer1000, type CpuReading } from './process-cpu';
 import { mb, readCpuMs, readMemory } from './proc-status';
 import { publishAll, type JobSink } from './sinks';
 import { summarise, type LatencySummary } from './stats';
@@ -12,13 +14,18 @@ import { pollUntil, sleep } from './wait';
 export interface ConsumerResult {
   readonly name: string;
   readonly jobs: number;
+  /** Jobs per second from the first completed job to the last. */
   readonly throughputJps: number;
+  /** Jobs per second from the moment the process had attached to the queue to the last job. */
+  readonly attachedJps: number;
   /** Spawn (in the bench) to the first completed row's updated_at. */
   readonly startupMs: number;
   readonly peakRssMb: number;
   readonly idleRssMb: number;
   /** CPU time of the consumer from spawn to the end of the throughput run (start-up included). */
   readonly cpuThroughputMs: number;
+  /** Throughput run, from every process attached to the last job: CPU per 1000 jobs by process. */
+  readonly cpu: CpuPer1000;
   /** CPU time of the consumer per job under paced load. */
   readonly cpuPerPacedJobMs: number;
   readonly latency: LatencySummary;
@@ -29,11 +36,15 @@ export interface ConsumerResult {
 
 const STOP_TIMEOUT_MS = 60_000;
 
-/** The throughput run alone, as the overhead variants are measured. */
+/** The throughput run alone, as the overhead variants and the scale-out curve are measured. */
 export interface ThroughputResult {
   readonly name: string;
+  readonly replicas: number;
   readonly throughputJps: number;
+  /** Jobs per second from the moment every process had attached to the queue to the last job. */
+  readonly attachedJps: number;
   readonly cpuThroughputMs: number;
+  readonly cpu: CpuPer1000;
   readonly exit: Exit & { killed: boolean };
 }
 
@@ -45,8 +56,8 @@ export async function measure(
   signal: AbortSignal,
 ): Promise<ConsumerResult> {
   return session(c, async (sink, probe, spawned) => {
-    const run = await throughputRun(c, o, log, signal, sink, probe, spawned);
-    const started = run.proc;
+    const run = await throughputRun(c, o, o.jobs, log, signal, sink, probe, spawned);
+    const started = run.procs[0]!;
 
     await sleep(o.idleSeconds * 1000, signal);
     started.assertRunning();
@@ -57,7 +68,7 @@ export async function measure(
     log(`${c.name}: paced load, ${o.latencyRate} jobs/s for ${o.latencySeconds} s`);
     const cpuBefore = await readCpuMs(started.pid);
     const sent = await publishPaced(sink, paced, o.latencyRate, signal);
-    await waitForCompleted(probe, started, o.jobs + count, o, signal);
+    await waitForCompleted(probe, [started], o.jobs + count, o, signal);
     const cpuPerPacedJobMs = ((await readCpuMs(started.pid)) - cpuBefore) / count;
     const done = await probe.completedAt(paced.map((j) => j.job_id));
     const latencies = paced.map((j) => {
@@ -72,10 +83,12 @@ export async function measure(
       name: c.name,
       jobs: o.jobs,
       throughputJps: run.throughputJps,
+      attachedJps: run.attachedJps,
       startupMs: run.startupMs,
       peakRssMb: run.peakRssMb,
       idleRssMb,
       cpuThroughputMs: run.cpuThroughputMs,
+      cpu: run.cpu,
       cpuPerPacedJobMs,
       latency: summarise(latencies),
       publisherLagMs: sent.maxLagMs,
@@ -84,82 +97,143 @@ export async function measure(
   });
 }
 
-/** Only the throughput run, then a graceful stop. */
+/** Only the throughput run (of `jobCount` jobs, default `o.jobs`), then a graceful stop. */
 export async function measureThroughput(
   c: ConsumerUnderTest,
   o: BenchOptions,
   log: (line: string) => void,
   signal: AbortSignal,
+  jobCount = o.jobs,
 ): Promise<ThroughputResult> {
   return session(c, async (sink, probe, spawned) => {
-    const run = await throughputRun(c, o, log, signal, sink, probe, spawned);
+    const run = await throughputRun(c, o, jobCount, log, signal, sink, probe, spawned);
+    const exits = [];
+    for (const p of run.procs) exits.push(await stop(p, log));
     return {
       name: c.name,
+      replicas: c.replicas,
       throughputJps: run.throughputJps,
+      attachedJps: run.attachedJps,
       cpuThroughputMs: run.cpuThroughputMs,
-      exit: await stop(run.proc, log),
+      cpu: run.cpu,
+      exit: exits.find((e) => e.code !== 0 || e.killed) ?? exits[0]!,
     };
   });
 }
 
-/** Opens the consumer's sink and history probe for `fn`; afterwards kills its process if still up. */
+/** Opens the consumer's sink and probe for `fn`; afterwards kills its processes if still up. */
 async function session<T>(
   c: ConsumerUnderTest,
-  fn: (sink: JobSink, probe: HistoryProbe, spawned: (p: ConsumerProcess) => void) => Promise<T>,
+  fn: (sink: JobSink, probe: CompletionProbe, spawned: (p: ConsumerProcess) => void) => Promise<T>,
 ): Promise<T> {
   const sink = await c.openSink();
-  let probe: HistoryProbe | undefined;
-  let proc: ConsumerProcess | undefined;
+  let probe: CompletionProbe | undefined;
+  const procs: ConsumerProcess[] = [];
   try {
-    probe = await HistoryProbe.open(c.databaseUrl);
-    return await fn(sink, probe, (p) => (proc = p));
+    probe = await c.openProbe();
+    return await fn(sink, probe, (p) => procs.push(p));
   } finally {
-    await proc?.kill();
+    for (const p of procs) await p.kill();
     await sink.close();
     await probe?.close();
   }
 }
 
 /**
- * Publishes `o.jobs`, starts the consumer and waits until all are completed, scraping its metrics
- * every second meanwhile (as Prometheus would, only more often). `spawned` learns the process at
- * once, so the caller can kill it if this fails.
+ * Publishes `jobCount` jobs, starts the consumer's processes and waits until all jobs are completed,
+ * scraping their metrics every second meanwhile (as Prometheus would, only more often). `spawned`
+ * learns each process at once, so the caller can kill it if this fails. CPU by process is read
+ * from the moment every process has attached to the queue (start-up excluded) to the last job.
  */
 async function throughputRun(
   c: ConsumerUnderTest,
   o: BenchOptions,
+  jobCount: number,
   log: (line: string) => void,
   signal: AbortSignal,
   sink: JobSink,
-  probe: HistoryProbe,
+  probe: CompletionProbe,
   spawned: (p: ConsumerProcess) => void,
 ) {
-  const jobs = Array.from({ length: o.jobs }, (_, i) => makeJob(i, o.tenants));
+  const jobs = Array.from({ length: jobCount }, (_, i) => makeJob(i, o.tenants));
   const t = Date.now();
   await publishAll(sink, jobs);
-  log(`${c.name}: published ${o.jobs} jobs in ${Date.now() - t} ms; starting the consumer`);
+  log(`${c.name}: published ${jobCount} jobs in ${Date.now() - t} ms; starting the consumer`);
 
-  const proc = c.start();
-  spawned(proc);
-  const scraper = c.metricsUrl ? scrapeEvery(c.metricsUrl, 1_000) : undefined;
-  try {
-    await waitForCompleted(probe, proc, o.jobs, o, signal);
-  } finally {
-    scraper?.stop();
+  const procs: ConsumerProcess[] = [];
+  for (let i = 0; i < c.replicas; i++) {
+    const p = c.start(i);
+    procs.push(p);
+    spawned(p);
   }
+  const scrapers = c.metricsUrls.map((url) => scrapeEvery(url, 1_000));
+  const pids = () => procs.map((p) => p.pid);
+  let attached: { at: number; completed: number; cpu: CpuReading };
+  try {
+    await waitForAttached(c, procs, o, signal);
+    const cpu = await readGroups(pids(), probe.serverPids);
+    attached = { at: Date.now(), completed: (await probe.counts()).completed, cpu };
+    await waitForCompleted(probe, procs, jobCount, o, signal);
+  } finally {
+    for (const s of scrapers) s.stop();
+  }
+  const cpuAfter = await readGroups(pids(), probe.serverPids);
   const span = await probe.completedSpan();
+  const first = procs[0]!;
+  let peakKb = 0;
+  let cpuThroughputMs = 0;
+  for (const p of procs) {
+    peakKb = Math.max(peakKb, (await readMemory(p.pid)).hwmKb);
+    cpuThroughputMs += await readCpuMs(p.pid);
+  }
+  const measured = span.count - attached.completed;
+  if (measured < span.count / 2) {
+    log(
+      `${c.name}: WARNING: only ${measured} of ${span.count} jobs ran after every process had ` +
+        `attached; the attached-to-last figures rest on few jobs (raise --jobs)`,
+    );
+  }
   const run = {
-    proc,
-    throughputJps: (o.jobs - 1) / ((span.lastMs - span.firstMs) / 1000),
-    startupMs: span.firstMs - proc.spawnedAt,
-    peakRssMb: mb((await readMemory(proc.pid)).hwmKb),
-    cpuThroughputMs: await readCpuMs(proc.pid),
+    procs,
+    throughputJps: (jobCount - 1) / ((span.lastMs - span.firstMs) / 1000),
+    attachedJps: measured / (Math.max(1, span.lastMs - attached.at) / 1000),
+    startupMs: span.firstMs - first.spawnedAt,
+    peakRssMb: mb(peakKb),
+    cpuThroughputMs,
+    cpu: cpuPer1000(attached.cpu, cpuAfter, measured),
   };
-  const scraped = scraper ? `; /metrics scraped ${scraper.count()} times` : '';
+  const scraped = scrapers.length
+    ? `; /metrics scraped ${scrapers.map((s) => s.count()).join('+')} times`
+    : '';
   log(
-    `${c.name}: ${o.jobs} completed in ${Math.round(span.lastMs - proc.spawnedAt)} ms after spawn${scraped}`,
+    `${c.name}: ${jobCount} completed in ${Math.round(span.lastMs - first.spawnedAt)} ms after spawn${scraped}`,
   );
   return run;
+}
+
+/** Until the queue has one consumer per process (checked every 10 ms on a connection of its own). */
+async function waitForAttached(
+  c: ConsumerUnderTest,
+  procs: readonly ConsumerProcess[],
+  o: BenchOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  let consumers = 0;
+  await onBroker(o.amqpUrl, (ch) =>
+    pollUntil(
+      async () => {
+        for (const p of procs) p.assertRunning();
+        consumers = (await ch.checkQueue(c.queue)).consumerCount;
+        return consumers >= c.replicas ? true : undefined;
+      },
+      {
+        everyMs: 10,
+        timeoutMs: o.timeoutSeconds * 1000,
+        signal,
+        describe: () => Promise.resolve(`${c.name}: ${consumers} of ${c.replicas} consumers on ${c.queue}`),
+      },
+    ).then(() => undefined),
+  );
 }
 
 async function stop(proc: ConsumerProcess, log: (line: string) => void): Promise<Exit & { killed: boolean }> {
@@ -184,15 +258,15 @@ function scrapeEvery(url: string, ms: number): { stop(): void; count(): number }
 }
 
 async function waitForCompleted(
-  probe: HistoryProbe,
-  proc: ConsumerProcess,
+  probe: CompletionProbe,
+  procs: readonly ConsumerProcess[],
   target: number,
   o: BenchOptions,
   signal: AbortSignal,
 ): Promise<void> {
   await pollUntil(
     async () => {
-      proc.assertRunning();
+      for (const p of procs) p.assertRunning();
       const n = await probe.counts();
       return n.completed >= target ? n : undefined;
     },
@@ -202,7 +276,8 @@ async function waitForCompleted(
       signal,
       describe: async () => {
         const n = await probe.counts();
-        return `${proc.name}: ${n.completed} of ${target} jobs completed (${n.pending} pending, ${n.failed} failed)${proc.describeExit()}`;
+        const exits = procs.map((p) => p.describeExit()).join('');
+        return `${procs[0]!.name}: ${n.completed} of ${target} jobs completed (${n.pending} pending, ${n.failed} failed)${exits}`;
       },
     },
   );

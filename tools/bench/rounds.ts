@@ -1,4 +1,5 @@
 import type { ConsumerResult } from './measure';
+import type { CpuPer1000 } from './process-cpu';
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -18,10 +19,12 @@ export function medianResult(rounds: readonly ConsumerResult[]): ConsumerResult 
     name: first.name,
     jobs: first.jobs,
     throughputJps: m((r) => r.throughputJps),
+    attachedJps: m((r) => r.attachedJps),
     startupMs: m((r) => r.startupMs),
     peakRssMb: m((r) => r.peakRssMb),
     idleRssMb: m((r) => r.idleRssMb),
     cpuThroughputMs: m((r) => r.cpuThroughputMs),
+    cpu: medianCpu(rounds.map((r) => r.cpu)),
     cpuPerPacedJobMs: m((r) => r.cpuPerPacedJobMs),
     latency: {
       count: m((r) => r.latency.count),
@@ -31,5 +34,21 @@ export function medianResult(rounds: readonly ConsumerResult[]): ConsumerResult 
     },
     publisherLagMs: m((r) => r.publisherLagMs),
     exit: rounds.find((r) => r.exit.code !== 0 || r.exit.killed)?.exit ?? first.exit,
+  };
+}
+
+/** Each group's median over rounds (so the total is recomputed, not the median total). */
+export function medianCpu(rounds: readonly CpuPer1000[]): CpuPer1000 {
+  if (!rounds.length) throw new Error('no rounds to summarise');
+  const m = (pick: (r: CpuPer1000) => number) => median(rounds.map(pick));
+  const workerMs = m((r) => r.workerMs);
+  const rabbitmqMs = m((r) => r.rabbitmqMs);
+  const postgresMs = m((r) => r.postgresMs);
+  return {
+    jobs: m((r) => r.jobs),
+    workerMs,
+    rabbitmqMs,
+    postgresMs,
+    totalMs: workerMs + rabbitmqMs + postgresMs,
   };
 }
