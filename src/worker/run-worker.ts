@@ -7,7 +7,7 @@ import { PgLinks } from '../adapters/db/pg-links';
 import { readFile } from 'node:fs/promises';
 import { PgContextStore } from '../adapters/db/context-store';
 import { PgWritebackStore } from '../adapters/db/writeback-store';
-import { OpenAiChat } from '../adapters/llm/openai-chat';
+import type { OpenAiChat } from '../adapters/llm/openai-chat';
 import { SdpClient } from '../adapters/servicedesk/sdp-client';
 import { ConfigError } from '../config/load';
 import { Synthesizer } from '../pipeline/synthesis/synthesize';
@@ -253,6 +253,8 @@ async function chatModel(llm: NonNullable<Config['llm']>): Promise<OpenAiChat> {
       },
     );
   }
+  // The openai package is ~110 modules and ~10 MB of heap: loaded only by workers that have a model.
+  const { OpenAiChat } = await import('../adapters/llm/openai-chat.js');
   return new OpenAiChat({ baseUrl: llm.baseUrl, model: llm.model, ...(apiKey ? { apiKey } : {}) });
 }
 
