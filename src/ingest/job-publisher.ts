@@ -1,13 +1,13 @@
-import type { Context, Tracer } from '@opentelemetry/api';
-import { openProducer, type Producer } from '../adapters/amqp/producer';
-import type { AmqpBounds } from '../config/schema';
-import type { Backoff } from '../domain/retry-policy';
+import { trace, type Context, type Tracer } from '@opentelemetry/api';
+import type { AmqpLink } from '../adapters/amqp/link';
+import { jobSender, type JobSender } from '../adapters/amqp/producer';
+import type { AmqpSession } from '../adapters/amqp/session';
+import { names } from '../adapters/amqp/topology';
 import type { Clock } from '../lib/clock';
 import { errorMessage } from '../lib/error-message';
 import type { Job } from '../domain/job';
-import { backoffMs } from '../domain/retry-policy';
-import { retryUntil } from '../lib/retry-until';
 import type { Logger } from '../observability/logger';
+import { TRACER_NAME } from '../observability/tracing';
 
 /** The job was not confirmed by the broker; the caller answers 503 with Retry-After. */
 export class BrokerUnavailableError extends Error {
@@ -26,39 +26,37 @@ export const CONFIRM_TIMEOUT_MS = 5_000;
 const BUSY_RETRY_AFTER_MS = 5_000;
 
 export interface JobPublisherOptions {
-  readonly amqpUrl: string;
   readonly queuePrefix: string;
-  readonly deliveryLimit: number;
-  readonly connectionName: string;
-  readonly amqp: AmqpBounds;
-  readonly reconnect: Backoff;
   readonly clock: Clock;
-  readonly random: () => number;
   readonly log: Logger;
   readonly tracer?: Tracer;
 }
 
-type State = 'connecting' | 'connected' | 'blocked' | 'closed';
-
 /**
- * Publishes jobs with confirms over one broker connection that it keeps: when the connection drops,
- * `publish` fails at once (pending confirms fail with the channel) and a background loop reconnects with
- * the worker's capped, jittered backoff, declaring the topology again each time.
+ * Publishes jobs with confirms over the session's link. While the session is reconnecting, `publish`
+ * fails at once (pending confirms fail with their channel), with a Retry-After of the next try.
  */
 export class JobPublisher {
-  private state: State = 'connecting';
+  private closed = false;
   private connectedOnce = false;
-  private producer?: Producer;
-  private nextTryAt = 0;
-  private connecting?: Promise<void>;
-  private readonly stopping = new AbortController();
+  /** The sender over the open link, made once per link. */
+  private sender?: { readonly link: AmqpLink; readonly send: JobSender };
+  private readonly tracer: Tracer;
 
-  constructor(private readonly opts: JobPublisherOptions) {}
+  constructor(
+    private readonly session: AmqpSession,
+    private readonly opts: JobPublisherOptions,
+  ) {
+    this.tracer = opts.tracer ?? trace.getTracer(TRACER_NAME);
+    session.subscribe({
+      up: () => (this.connectedOnce = true),
+      blocked: (reason) => opts.log.warn('the broker blocked publishing', { reason }),
+    });
+  }
 
   /** Connects in the background; resolves once connected (or closed). */
   start(): Promise<void> {
-    this.connecting = this.connect(true).finally(() => (this.connecting = undefined));
-    return this.connecting;
+    return this.session.connectUntilUp();
   }
 
   /** Why the first connection is not up yet; null once it has been (whatever happened since). */
@@ -67,16 +65,18 @@ export class JobPublisher {
   }
 
   notReadyReason(): string | null {
-    if (this.state === 'connected') return null;
-    if (this.state === 'blocked') return 'the broker blocked publishing (resource alarm)';
-    return this.state === 'closed' ? 'publisher closed' : 'AMQP connection lost; reconnecting';
+    if (this.closed) return 'publisher closed';
+    const link = this.session.link;
+    if (!link) return 'AMQP connection lost; reconnecting';
+    return link.blockedBy !== undefined ? 'the broker blocked publishing (resource alarm)' : null;
   }
 
   async publish(job: Job, parent?: Context): Promise<void> {
-    const producer = this.producer;
-    if (this.state !== 'connected' || !producer) {
-      const wait = this.state === 'blocked' ? BUSY_RETRY_AFTER_MS : this.nextTryAt - this.opts.clock.now();
-      throw new BrokerUnavailableError(this.notReadyReason()!, wait);
+    const link = this.session.link;
+    const reason = this.notReadyReason();
+    if (reason !== null || !link) {
+      const wait = link ? BUSY_RETRY_AFTER_MS : this.session.nextTryAt - this.opts.clock.now();
+      throw new BrokerUnavailableError(reason ?? 'publisher closed', wait);
     }
     let timer: { clear(): void } | undefined;
     // A publish still waiting for the socket when the client is answered 503 must not go out after.
@@ -88,12 +88,12 @@ export class JobPublisher {
       }, CONFIRM_TIMEOUT_MS);
     });
     try {
-      await Promise.race([producer.publishJob(job, {}, parent, giveUp.signal), timeout]);
+      await Promise.race([this.senderOf(link).publishJob(job, {}, parent, giveUp.signal), timeout]);
     } catch (err) {
       if (err instanceof BrokerUnavailableError) throw err;
       throw new BrokerUnavailableError(
         `publish not confirmed: ${errorMessage(err)}`,
-        this.state === 'connected' ? BUSY_RETRY_AFTER_MS : this.nextTryAt - this.opts.clock.now(),
+        this.session.link ? BUSY_RETRY_AFTER_MS : this.session.nextTryAt - this.opts.clock.now(),
       );
     } finally {
       timer?.clear();
@@ -101,78 +101,13 @@ export class JobPublisher {
   }
 
   async close(): Promise<void> {
-    this.state = 'closed';
-    this.stopping.abort();
-    await this.connecting;
-    const p = this.producer;
-    this.producer = undefined;
-    await p?.close();
+    this.closed = true;
+    await this.session.close();
   }
 
-  private async connect(first: boolean): Promise<void> {
-    const since = this.opts.clock.now();
-    const delay = (n: number) => {
-      // The very first connection is tried at once; after a loss, wait first (the broker may be restarting).
-      const ms = first && n === 1 ? 0 : backoffMs(first ? n - 1 : n, this.opts.reconnect, this.opts.random());
-      this.nextTryAt = this.opts.clock.now() + ms;
-      return ms;
-    };
-    const producer = await retryUntil(
-      () =>
-        openProducer({
-          amqpUrl: this.opts.amqpUrl,
-          queuePrefix: this.opts.queuePrefix,
-          deliveryLimit: this.opts.deliveryLimit,
-          connectionName: this.opts.connectionName,
-          amqp: this.opts.amqp,
-          tracer: this.opts.tracer,
-        }),
-      {
-        clock: this.opts.clock,
-        signal: this.stopping.signal,
-        delayMs: delay,
-        onFailure: (err, n, next) =>
-          this.opts.log.warn(first ? 'broker connect failed' : 'broker reconnect failed', {
-            tries: n,
-            error_message: errorMessage(err),
-            next_delay_ms: next,
-          }),
-      },
-    );
-    if (!producer) return;
-    if (this.state === 'closed') {
-      await producer.close();
-      return;
-    }
-    this.install(producer);
-    if (!first) this.opts.log.info('reconnected to the broker', { outage_ms: this.opts.clock.now() - since });
-  }
-
-  private install(producer: Producer): void {
-    const lost = (err?: Error) => this.lost(producer, err ?? new Error('connection closed'));
-    producer.connection.on('close', lost);
-    producer.connection.on('blocked', (reason: string) => {
-      if (this.producer !== producer) return;
-      this.state = 'blocked';
-      this.opts.log.warn('the broker blocked publishing', { reason });
-    });
-    producer.connection.on('unblocked', () => {
-      if (this.producer === producer && this.state === 'blocked') this.state = 'connected';
-    });
-    producer.publisher.channel.on('error', () => undefined); // 'close' follows
-    producer.publisher.channel.on('close', () => lost(new Error('AMQP channel closed')));
-    this.producer = producer;
-    this.state = 'connected';
-    this.connectedOnce = true;
-  }
-
-  private lost(producer: Producer, err: Error): void {
-    if (this.producer !== producer) return;
-    this.producer = undefined;
-    void producer.close();
-    if (this.state === 'closed') return;
-    this.state = 'connecting';
-    this.opts.log.warn('lost the broker connection; reconnecting', { error_message: err.message });
-    this.connecting = this.connect(false).finally(() => (this.connecting = undefined));
+  private senderOf(link: AmqpLink): JobSender {
+    if (this.sender?.link !== link)
+      this.sender = { link, send: jobSender(link.publisher, names(this.opts.queuePrefix), this.tracer) };
+    return this.sender.send;
   }
 }

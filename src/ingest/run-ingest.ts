@@ -9,6 +9,8 @@ import { livenessReason } from '../observability/liveness';
 import type { Logger } from '../observability/logger';
 import { startLoopLagMonitor } from '../observability/loop-lag';
 import { startTracing } from '../observability/tracing';
+import { AmqpSession } from '../adapters/amqp/session';
+import { describeTopology } from '../adapters/amqp/topology';
 import { Dedup } from './dedup';
 import { CONFIRM_TIMEOUT_MS, JobPublisher } from './job-publisher';
 import { IngestMetrics } from './metrics';
@@ -60,15 +62,19 @@ export async function runIngest(
     );
     life.add(() => opened.close());
     const tenants = opened.registry;
-    const publisher = new JobPublisher({
-      amqpUrl: config.amqpUrl,
-      queuePrefix: config.queuePrefix,
-      deliveryLimit: config.deliveryLimit,
+    const session = new AmqpSession({
+      url: config.amqpUrl,
       connectionName: `enhancer-ingest ${config.log.pod ?? hostname()}`,
-      amqp: config.amqp,
+      bounds: config.amqp,
+      topology: describeTopology(config.queuePrefix, config.deliveryLimit),
       reconnect: config.reconnect,
       clock,
       random: Math.random,
+      log,
+    });
+    const publisher = new JobPublisher(session, {
+      queuePrefix: config.queuePrefix,
+      clock,
       log,
       tracer: tracing.tracer,
     });
