@@ -55,3 +55,49 @@ export interface JobBus {
   /** Move a redelivered job to the suspect queue, where it will run alone. */
   quarantine(d: Delivery): Promise<void>;
 }
+
+/**
+ * One broker connection as the worker borrows it. A delivery settles and republishes only through the
+ * link it came on: once that link is gone the broker has requeued the message, so its ack must not
+ * reach the next link and a republish would duplicate the job.
+ */
+export interface ConsumerLink {
+  /** False once the connection is gone, for good: another link replaces it. */
+  readonly open: boolean;
+  /** True while a consumer of fresh jobs is registered on this link. */
+  readonly consuming: boolean;
+  /** Republishing through this link; each call resolves once the broker confirmed. */
+  readonly bus: JobBus;
+  /**
+   * Start handing fresh jobs to `onDelivery`, never more than `prefetch` unsettled at once; resolves
+   * once the broker registered the consumer. Called again while registering, it waits for that
+   * registration. A cancel by the broker drops the link.
+   */
+  consume(prefetch: number, onDelivery: (d: Delivery) => void): Promise<void>;
+  /** Stop handing out fresh jobs (a registration in flight first completes). Bounded, and never throws. */
+  cancel(): Promise<void>;
+  /** How many jobs wait in the suspect queue. */
+  suspectCount(): Promise<number>;
+  /** The next suspect to run alone, or undefined when none waits. */
+  nextSuspect(): Promise<Delivery | undefined>;
+  /** Gives the link up after an unexpected failure: the broker requeues what it holds; a new link follows. */
+  drop(err: Error): void;
+}
+
+/** What the worker hears from its broker. */
+export interface ConsumerEvents {
+  /** A new link after a loss, consuming nothing yet. */
+  up(link: ConsumerLink): void;
+  /** `link` is gone (reconnecting follows unless stopping); returns fields for the one log line of the loss. */
+  down(link: ConsumerLink, err: Error): Readonly<Record<string, unknown>> | void;
+}
+
+/** The worker's broker connection: it reconnects by itself after a loss, until told to stop. */
+export interface ConsumerPort {
+  /** One try, no retry: the first link, or a rejection. Tells `events` of every loss and link after. */
+  connect(events: ConsumerEvents): Promise<ConsumerLink>;
+  /** No more reconnecting; a try in progress is abandoned at once. The open link stays open. */
+  stopReconnecting(): Promise<void>;
+  /** Closes the open link, channel first (its close-ok comes after the broker took our acks); bounded. */
+  close(): Promise<void>;
+}

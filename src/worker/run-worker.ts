@@ -23,7 +23,9 @@ import { startLoopLagMonitor } from '../observability/loop-lag';
 import { livenessReason } from '../observability/liveness';
 import { startHealthServer, type HealthServer } from '../observability/http-server';
 import { startTracing } from '../observability/tracing';
-import { names } from '../adapters/amqp/topology';
+import { AmqpConsumer } from '../adapters/amqp/consumer';
+import { AmqpSession } from '../adapters/amqp/session';
+import { describeTopology, names } from '../adapters/amqp/topology';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Worker } from './worker';
 import type { Outcome } from './process-delivery';
@@ -93,21 +95,26 @@ export async function runWorker(
       await Promise.all([c?.janitorIdle(), c?.stopEvents()]);
     });
     const enhancer = hooks.enhancer ?? (await pipelineFor(config, log, metrics, life));
+    const session = new AmqpSession({
+      url: config.amqpUrl,
+      connectionName: `enhancer-worker ${config.log.pod ?? hostname()}`,
+      bounds: config.amqp,
+      topology: describeTopology(config.queuePrefix, config.deliveryLimit),
+      consumes: true,
+      reconnect: config.reconnect,
+      clock: systemClock,
+      random: Math.random,
+      log,
+    });
     const worker = new Worker(
       {
-        amqpUrl: config.amqpUrl,
-        amqpBounds: config.amqp,
-        connectionName: `enhancer-worker ${config.log.pod ?? hostname()}`,
-        queuePrefix: config.queuePrefix,
         concurrency: config.concurrency,
-        deliveryLimit: config.deliveryLimit,
         suspectPollMs: config.suspectPollMs,
-        reconnect: config.reconnect,
         log,
         clock: systemClock,
-        random: Math.random,
         onOutcome: hooks.onOutcome,
       },
+      new AmqpConsumer(session, names(config.queuePrefix)),
       async (shutdown) => ({
         history: await opening,
         // Only Postgres outages are tracked (by the writes themselves); other wait-outs stay short.

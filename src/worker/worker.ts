@@ -1,59 +1,30 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
-import { connectAmqp, destroySocket } from '../adapters/amqp/connect';
 import { setMaxListeners } from 'node:events';
-import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
-import { toDelivery } from '../adapters/amqp/delivery';
-import { AmqpJobBus } from '../adapters/amqp/job-bus';
-import { assertTopology, describeTopology, names, type Names } from '../adapters/amqp/topology';
-import type { AmqpBounds } from '../config/schema';
-import type { Backoff } from '../domain/retry-policy';
-import type { Clock } from '../lib/clock';
+import type { Clock, Timer } from '../lib/clock';
 import { errorMessage } from '../lib/error-message';
-import { backoffMs } from '../domain/retry-policy';
-import { retryUntil } from '../lib/retry-until';
-import { settlesWithin } from '../lib/with-timeout';
 import type { Logger } from '../observability/logger';
+import type { ConsumerLink, ConsumerPort, Delivery } from './ports';
 import { processDelivery, type Outcome, type ProcessDeps } from './process-delivery';
 
 export type WorkerState = 'starting' | 'running' | 'reconnecting' | 'draining' | 'stopped';
 
 export interface WorkerOptions {
-  readonly amqpUrl: string;
-  /** Connect timeout, heartbeat and keepalive of every connection it opens. */
-  readonly amqpBounds: AmqpBounds;
-  /** Shown by `rabbitmqctl list_connections client_properties` and the management UI. */
-  readonly connectionName: string;
-  readonly queuePrefix: string;
+  /** WORKER_CONCURRENCY: the most jobs that run at once (the prefetch asked of the broker). */
   readonly concurrency: number;
-  readonly deliveryLimit: number;
   readonly suspectPollMs: number;
-  readonly reconnect: Backoff;
   readonly log: Logger;
   readonly clock: Clock;
-  readonly random: () => number;
   /** Called after each delivery settles (tests and the demo count with it). */
   readonly onOutcome?: (outcome: Outcome) => void;
 }
 
-/** What processing needs besides the broker; the bus is bound to each connection in turn. */
+/** What processing needs besides the broker; the bus is bound to each link in turn. */
 export type BaseDeps = Omit<ProcessDeps, 'bus'>;
 
-/**
- * One broker connection and what hangs off it. A delivery settles and republishes only through the
- * link it came on: once that link is gone the broker has requeued the message, so an ack would hit a
- * stale delivery tag on the next channel and a republish would duplicate the job.
- */
-interface Link {
-  readonly conn: ChannelModel;
-  ch?: Channel;
-  publishCh?: ConfirmChannel;
-  deps?: ProcessDeps;
-  consumerTag?: string;
-  open: boolean;
-  /** The broker let a cancel or close go unanswered: later closes skip straight to cutting the socket. */
-  silent?: boolean;
-  /** What the connection reported before it closed (a heartbeat timeout, a socket error). */
-  error?: Error;
+/** The link being consumed from, and what the worker keeps about it. */
+interface Current {
+  readonly link: ConsumerLink;
+  /** Republishes through this link only (see ConsumerLink). */
+  readonly deps: ProcessDeps;
   /** message ids delivered on this link and not yet settled, with how many copies. */
   readonly holding: Map<string, number>;
 }
@@ -65,25 +36,19 @@ interface Link {
  * time with nothing else in hand (consumer cancelled, in-flight jobs drained). A crashing job then
  * only ever takes itself down, and its own redelivery count ends it in the dead-letter queue.
  *
- * When the connection or a channel drops, the worker reconnects with capped, jittered backoff until it
- * succeeds or is stopped, declares the topology again and resumes. Jobs it was holding when the link
- * dropped are not suspects when they come back: this process is alive, so they did not kill it.
+ * When the broker link drops, the port reconnects; the worker resumes on the new link. Jobs it was
+ * holding when the link dropped are not suspects when they come back: this process is alive, so they
+ * did not kill it.
  */
 export class Worker {
   state: WorkerState = 'starting';
-  private link?: Link;
-  /** A consumer registration in flight (awaited before cancelling, or its deliveries slip past). */
-  private consuming?: Promise<void>;
+  private current?: Current;
   /** The running solo round, if any. */
   private soloRun?: Promise<void>;
-  private poll?: NodeJS.Timeout;
-  private reconnecting?: Promise<void>;
+  private poll?: Timer;
   private readonly inflight = new Set<Promise<void>>();
-  private readonly n: Names;
   /** Aborts running attempts when shutdown runs out of grace. */
   private readonly shutdown = abortController();
-  /** Ends a reconnect loop when the worker stops. */
-  private readonly stopping = new AbortController();
   /**
    * Jobs a link that dropped was running: their redeliveries are trusted once each, until the given
    * time (a copy redelivered to another worker must not stay trusted here for good).
@@ -93,26 +58,27 @@ export class Worker {
 
   constructor(
     private readonly opts: WorkerOptions,
+    private readonly broker: ConsumerPort,
     /** May wait for resources opened alongside the broker connection (the ORM). */
     private readonly makeDeps: (shutdown: AbortSignal) => BaseDeps | Promise<BaseDeps>,
-  ) {
-    this.n = names(opts.queuePrefix);
-  }
+  ) {}
 
   async start(): Promise<void> {
-    const link = await this.open();
+    const link = await this.broker.connect({
+      up: (l) => this.up(l),
+      down: (l) => this.down(l),
+    });
     try {
       this.base = await this.makeDeps(this.shutdown.signal);
     } catch (err) {
-      await this.closeLink(link);
+      await this.broker.close();
       throw err;
     }
     if (!link.open) throw new Error('the broker connection closed during start-up');
     this.install(link);
     this.state = 'running';
     await this.resume();
-    this.poll = setInterval(() => void this.checkSuspects(), this.opts.suspectPollMs);
-    this.poll.unref();
+    this.schedulePoll();
     void this.checkSuspects(); // a crash may have left some
   }
 
@@ -120,8 +86,8 @@ export class Worker {
   notReadyReason(): string | null {
     if (this.state === 'reconnecting') return 'AMQP connection lost; reconnecting';
     if (this.state !== 'running') return `worker is ${this.state}`;
-    if (!this.link?.open) return 'AMQP channel closed';
-    if (!this.link.consumerTag && !this.soloRun) return 'not consuming';
+    if (!this.current?.link.open) return 'AMQP channel closed';
+    if (!this.current.link.consuming && !this.soloRun) return 'not consuming';
     return null;
   }
 
@@ -133,166 +99,77 @@ export class Worker {
   async stop(graceMs: number, forceMs = 5_000): Promise<void> {
     if (this.state === 'stopped' || this.state === 'draining') return;
     this.state = 'draining';
-    this.stopping.abort();
-    if (this.poll) clearInterval(this.poll);
+    this.poll?.clear();
     // First let a reconnect end (at once: its waits and tries are aborted), so no consumer it is
     // registering can hand out jobs after the drain below has begun.
-    await this.reconnecting;
-    await this.cancelConsumer();
+    await this.broker.stopReconnecting();
+    await this.current?.link.cancel();
     if (!(await this.settled(graceMs))) {
       this.shutdown.abort();
       await this.settled(forceMs);
     }
-    const link = this.link;
-    this.link = undefined;
-    if (link) await this.closeLink(link);
+    this.current = undefined;
+    await this.broker.close();
     this.state = 'stopped';
   }
 
-  /** Connects, opens both channels and declares the topology; nothing is consumed yet. */
-  private async open(): Promise<Link> {
-    const conn = await connectAmqp(this.opts.amqpUrl, this.opts.connectionName, this.opts.amqpBounds);
-    const link: Link = { conn, open: true, holding: new Map() };
-    // 'close' follows; the channels' own closes come first, so the cause is kept for the log line.
-    conn.on('error', (err: Error) => (link.error ??= err));
-    conn.on('close', (err?: Error) => this.lost(link, err ?? new Error('connection closed')));
-    try {
-      const publishCh = await conn.createConfirmChannel();
-      publishCh.on('error', () => undefined);
-      publishCh.on('close', () => this.lost(link, new Error('AMQP publish channel closed')));
-      const ch = await conn.createChannel();
-      ch.on('error', () => undefined);
-      ch.on('close', () => this.lost(link, new Error('AMQP channel closed')));
-      await assertTopology(conn, describeTopology(this.opts.queuePrefix, this.opts.deliveryLimit));
-      await ch.prefetch(this.opts.concurrency);
-      link.ch = ch;
-      link.publishCh = publishCh;
-      return link;
-    } catch (err) {
-      await this.closeLink(link);
-      throw err;
-    }
+  private install(link: ConsumerLink): void {
+    this.current = { link, deps: { ...this.base!, bus: link.bus }, holding: new Map() };
   }
 
-  private install(link: Link): void {
-    link.deps = { ...this.base!, bus: new AmqpJobBus(new ConfirmPublisher(link.publishCh!), this.n) };
-    this.link = link;
+  private schedulePoll(): void {
+    this.poll = this.opts.clock.setTimer(() => {
+      if (this.state === 'draining' || this.state === 'stopped') return;
+      void this.checkSuspects();
+      this.schedulePoll();
+    }, this.opts.suspectPollMs);
   }
 
-  /**
-   * Closes politely (channel first: its close-ok comes after the broker took our acks), each step
-   * bounded, then cuts the socket: a silent broker must not hold up a stop.
-   */
-  private async closeLink(link: Link): Promise<void> {
-    const wasOpen = link.open;
-    link.open = false;
-    if (wasOpen && link.ch && !link.silent) await this.answered(link, link.ch.close());
-    if (!link.silent) await this.answered(link, link.conn.close());
-    destroySocket(link.conn);
-  }
-
-  /** Waits for a broker call at most CONTROL_TIMEOUT_MS; marks `link` silent if it overran. */
-  private async answered(link: Link, call: Promise<unknown>): Promise<void> {
-    if (!(await settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, call))) link.silent = true;
-  }
-
-  /** A connection or channel of `link` went away (or the broker cancelled our consumer). */
-  private lost(link: Link, err: Error): void {
-    if (!link.open) return;
-    link.open = false;
-    link.consumerTag = undefined;
-    // A channel died and the connection may live on (close it), or the connection did (a heartbeat
-    // timeout only half-closes its socket): either way the socket goes, bounded.
-    void settlesWithin(this.opts.clock, CONTROL_TIMEOUT_MS, link.conn.close()).then(() =>
-      destroySocket(link.conn),
-    );
-    if (this.link !== link) return;
+  /** The link went away; what is returned goes into the log line of the loss. */
+  private down(link: ConsumerLink): Record<string, unknown> | void {
+    const current = this.current;
+    if (current?.link !== link) return;
     const trustedUntil = this.opts.clock.now() + TRUST_MS;
-    this.ownRedeliveries = new Map([...link.holding.keys()].map((id) => [id, trustedUntil]));
+    this.ownRedeliveries = new Map([...current.holding.keys()].map((id) => [id, trustedUntil]));
     if (this.state !== 'running') return;
     this.state = 'reconnecting';
-    this.opts.log.warn('lost the broker connection; reconnecting', {
-      error_message: (link.error ?? err).message,
-      jobs_held: link.holding.size,
-    });
-    this.reconnecting = this.reconnect().finally(() => {
-      this.reconnecting = undefined;
-    });
+    return { jobs_held: current.holding.size };
   }
 
-  private async reconnect(): Promise<void> {
-    const since = this.opts.clock.now();
-    const link = await retryUntil(
-      async () => {
-        const l = await this.open();
-        if (!l.open) throw new Error('the connection closed while it was being set up');
-        return l;
-      },
-      {
-        clock: this.opts.clock,
-        signal: this.stopping.signal,
-        discard: (late) => void this.closeLink(late),
-        delayMs: (n) => backoffMs(n, this.opts.reconnect, this.opts.random()),
-        onFailure: (err, n, next) =>
-          this.opts.log.warn('broker reconnect failed', {
-            tries: n,
-            error_message: errorMessage(err),
-            next_delay_ms: next,
-          }),
-      },
-    );
-    if (!link) return;
-    if (this.state !== 'reconnecting') {
-      await this.closeLink(link);
-      return;
-    }
+  private up(link: ConsumerLink): void {
+    if (this.state !== 'reconnecting') return;
     this.install(link);
     this.state = 'running';
-    this.opts.log.info('reconnected to the broker', { outage_ms: this.opts.clock.now() - since });
-    await this.resume();
-    void this.checkSuspects();
+    void this.resume().then(() => this.checkSuspects());
   }
 
   /** Consume fresh jobs unless already doing so, running suspects, or not running. */
   private resume(): Promise<void> {
-    const link = this.link;
-    if (this.consuming) return this.consuming;
-    if (this.state !== 'running' || this.soloRun || !link?.open || link.consumerTag) return Promise.resolve();
-    this.consuming = (async () => {
-      try {
-        const { consumerTag } = await link.ch!.consume(this.n.jobs, (msg) => this.onMessage(link, msg), {
-          noAck: false,
-        });
-        if (link.open) link.consumerTag = consumerTag;
-      } catch (err) {
-        this.lost(link, err instanceof Error ? err : new Error(String(err)));
-      }
-    })().finally(() => (this.consuming = undefined));
-    return this.consuming;
+    const current = this.current;
+    if (this.state !== 'running' || this.soloRun || !current?.link.open) return Promise.resolve();
+    return current.link
+      .consume(this.opts.concurrency, (d) => this.onDelivery(current, d))
+      .catch((err: unknown) => current.link.drop(asError(err)));
   }
 
-  private onMessage(link: Link, msg: ConsumeMessage | null): void {
-    if (!msg) {
-      this.lost(link, new Error(`consumer cancelled by the broker (queue ${this.n.jobs} deleted?)`));
-      return;
-    }
-    const d = toDelivery(link.ch!, msg, () => link.open);
+  private onDelivery(current: Current, d: Delivery): void {
     const id = d.messageId;
     const ours = d.redelivered && id !== undefined && this.trusted(id);
     // Only a job that runs here is vouched for later; one merely moved to the suspect queue is not.
     const runs = !d.redelivered || ours;
-    if (runs && id !== undefined) link.holding.set(id, (link.holding.get(id) ?? 0) + 1);
+    const { holding } = current;
+    if (runs && id !== undefined) holding.set(id, (holding.get(id) ?? 0) + 1);
     this.track(
-      processDelivery(d, link.deps!, ours ? 'trusted' : 'fresh')
+      processDelivery(d, current.deps, ours ? 'trusted' : 'fresh')
         .then((outcome) => {
           this.opts.onOutcome?.(outcome);
           if (outcome === 'quarantined') void this.enterSolo();
         })
         .finally(() => {
           if (!runs || id === undefined) return;
-          const left = (link.holding.get(id) ?? 1) - 1;
-          if (left > 0) link.holding.set(id, left);
-          else link.holding.delete(id);
+          const left = (holding.get(id) ?? 1) - 1;
+          if (left > 0) holding.set(id, left);
+          else holding.delete(id);
         }),
     );
   }
@@ -313,13 +190,12 @@ export class Worker {
   }
 
   private async checkSuspects(): Promise<void> {
-    const link = this.link;
-    if (this.state !== 'running' || this.soloRun || !link?.open) return;
+    const current = this.current;
+    if (this.state !== 'running' || this.soloRun || !current?.link.open) return;
     try {
-      const { messageCount } = await link.ch!.checkQueue(this.n.suspect);
-      if (messageCount > 0) await this.enterSolo();
+      if ((await current.link.suspectCount()) > 0) await this.enterSolo();
     } catch (err) {
-      if (link.open)
+      if (current.link.open)
         this.opts.log.warn('could not check the suspect queue', { error_message: errorMessage(err) });
     }
   }
@@ -336,65 +212,53 @@ export class Worker {
   }
 
   private async runSuspects(): Promise<void> {
-    let link: Link | undefined;
+    let current: Current | undefined;
     try {
-      await this.cancelConsumer();
+      await this.current?.link.cancel();
       await Promise.all([...this.inflight]);
       // Bounded, so a stream of suspects cannot starve fresh jobs.
       for (let i = 0; i < Math.max(8, this.opts.concurrency) && this.state === 'running'; i++) {
         // Read each time: the link may have been replaced by a reconnect while we waited.
-        const current = (link = this.link);
-        if (!current?.open) return;
-        const msg: GetMessage | false = await current.ch!.get(this.n.suspect, { noAck: false });
-        if (!msg) return;
-        const outcome = await processDelivery(
-          toDelivery(current.ch!, msg, () => current.open),
-          current.deps!,
-          'solo',
-        );
+        current = this.current;
+        if (!current?.link.open) return;
+        const d = await current.link.nextSuspect();
+        if (!d) return;
+        // Not inside `onOutcome?.(…)`: without a hook its argument would never be evaluated.
+        const outcome = await processDelivery(d, current.deps, 'solo');
         this.opts.onOutcome?.(outcome);
       }
     } catch (err) {
       // A dropped link is the reconnect's business; anything else drops it so we start clean.
-      if (this.state !== 'running' || !link?.open) return;
+      if (this.state !== 'running' || !current?.link.open) return;
       this.opts.log.error('running suspects failed', { error_message: errorMessage(err) });
-      this.lost(link, err instanceof Error ? err : new Error(String(err)));
+      current.link.drop(asError(err));
     }
-  }
-
-  /** Bounded: over a silent broker, the stop goes on (and the close that follows returns the messages). */
-  private async cancelConsumer(): Promise<void> {
-    const link = this.link;
-    if (this.consuming && link) await this.answered(link, this.consuming);
-    const tag = link?.consumerTag;
-    if (!link || !tag) return;
-    link.consumerTag = undefined;
-    if (link.open && !link.silent) await this.answered(link, link.ch!.cancel(tag));
   }
 
   /** Resolves true once nothing is in flight, false if `ms` passed first. */
   private async settled(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    let timer: Timer | undefined;
+    const timeout = new Promise<false>((r) => (timer = this.opts.clock.setTimer(() => r(false), ms)));
     const idle = (async () => {
       // Waits on the real work each round (never spins): new work may start while we wait.
       while (this.inflight.size > 0 || this.soloRun) await Promise.all([...this.inflight, this.soloRun]);
       return true as const;
     })();
     const result = await Promise.race([idle, timeout]);
-    clearTimeout(timer);
+    timer?.clear();
     return result;
   }
 }
-
-/** How long a cancel or close may wait for the broker's answer before the worker moves on. */
-const CONTROL_TIMEOUT_MS = 3_000;
 
 /**
  * How long jobs held when a link dropped stay trusted. The broker redelivers them as soon as they are
  * requeued, so their copies come back (here or elsewhere) within moments of the reconnect.
  */
 const TRUST_MS = 60_000;
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
 
 /** One shutdown signal that every running attempt listens to: as many listeners as jobs in flight. */
 function abortController(): AbortController {

@@ -1,6 +1,5 @@
-import type { Backoff } from '../../domain/retry-policy';
+import { backoffMs, type Backoff } from '../../domain/retry-policy';
 import { errorMessage } from '../../lib/error-message';
-import { backoffMs } from '../../domain/retry-policy';
 import { retryUntil } from '../../lib/retry-until';
 import type { Fields, Logger } from '../../observability/logger';
 import { openLink, type AmqpLink, type LinkOptions } from './link';
