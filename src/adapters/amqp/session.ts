@@ -25,8 +25,6 @@ export interface SessionListener {
   unblocked?(): void;
 }
 
-export type SessionState = 'idle' | 'connecting' | 'up' | 'reconnecting' | 'closed';
-
 /**
  * The one owner of a broker connection (as Rascal's Vhost is): it opens the link (connection, confirm
  * channel, optional consume channel, topology), and when the connection or a channel drops it
@@ -35,7 +33,6 @@ export type SessionState = 'idle' | 'connecting' | 'up' | 'reconnecting' | 'clos
  */
 export class AmqpSession {
   private current?: AmqpLink;
-  private state_: SessionState = 'idle';
   private recovering?: Promise<void>;
   /** Ends recovery: no new tries, and one in progress is abandoned at once. */
   private readonly ending = new AbortController();
@@ -44,10 +41,6 @@ export class AmqpSession {
   nextTryAt = 0;
 
   constructor(private readonly opts: SessionOptions) {}
-
-  get state(): SessionState {
-    return this.state_;
-  }
 
   /** The open link, if any. */
   get link(): AmqpLink | undefined {
@@ -60,11 +53,7 @@ export class AmqpSession {
 
   /** One try, no retry (a worker that cannot reach the broker at start exits): the link, or a rejection. */
   async connect(): Promise<AmqpLink> {
-    this.state_ = 'connecting';
-    const link = await openLink(this.opts).catch((err: unknown) => {
-      this.state_ = 'idle';
-      throw err;
-    });
+    const link = await openLink(this.opts);
     if (this.ending.signal.aborted) {
       await link.close();
       throw new Error('the broker session was closed while connecting');
@@ -78,7 +67,6 @@ export class AmqpSession {
    * logged ('broker connect failed').
    */
   connectUntilUp(): Promise<void> {
-    this.state_ = 'connecting';
     return this.startRecovery(true);
   }
 
@@ -91,7 +79,6 @@ export class AmqpSession {
   /** Ends recovery, then closes the link (bounded: a silent broker does not hold it up). */
   async close(): Promise<void> {
     await this.endRecovery();
-    this.state_ = 'closed';
     const link = this.current;
     this.current = undefined;
     await link?.close();
@@ -99,7 +86,6 @@ export class AmqpSession {
 
   private install(link: AmqpLink): void {
     this.current = link;
-    this.state_ = 'up';
     for (const l of this.listeners) l.up?.(link);
     // Last: a link lost while it was being set up is reported lost at once.
     link.watch({
@@ -115,11 +101,7 @@ export class AmqpSession {
     this.current = undefined;
     const fields: Fields = {};
     for (const l of this.listeners) Object.assign(fields, l.down?.(link, err));
-    if (this.ending.signal.aborted) {
-      this.state_ = 'closed';
-      return;
-    }
-    this.state_ = 'reconnecting';
+    if (this.ending.signal.aborted) return;
     this.opts.log.warn('lost the broker connection; reconnecting', { error_message: err.message, ...fields });
     void this.startRecovery(false);
   }
