@@ -10,6 +10,8 @@ export interface SessionOptions extends LinkOptions {
   /** In [0, 1): the jitter. */
   readonly random: () => number;
   readonly log: Logger;
+  /** Opens one link; tests pass a fake. */
+  readonly open?: (opts: LinkOptions) => Promise<AmqpLink>;
 }
 
 /** What a subscriber hears; each is told in the order they subscribed. */
@@ -53,7 +55,7 @@ export class AmqpSession {
 
   /** One try, no retry (a worker that cannot reach the broker at start exits): the link, or a rejection. */
   async connect(): Promise<AmqpLink> {
-    const link = await openLink(this.opts);
+    const link = await this.openOne();
     if (this.ending.signal.aborted) {
       await link.close();
       throw new Error('the broker session was closed while connecting');
@@ -82,6 +84,10 @@ export class AmqpSession {
     const link = this.current;
     this.current = undefined;
     await link?.close();
+  }
+
+  private openOne(): Promise<AmqpLink> {
+    return (this.opts.open ?? openLink)(this.opts);
   }
 
   private install(link: AmqpLink): void {
@@ -119,7 +125,7 @@ export class AmqpSession {
     const since = this.opts.clock.now();
     const link = await retryUntil(
       async () => {
-        const l = await openLink(this.opts);
+        const l = await this.openOne();
         if (!l.open) throw new Error('the connection closed while it was being set up');
         return l;
       },
