@@ -38,6 +38,8 @@ export class AmqpLink {
   /** What the connection reported before it closed (a heartbeat timeout, a socket error). */
   private cause?: Error;
   private watcher?: LinkWatcher;
+  /** The connection reported its close: there is nothing left to close politely. */
+  private connClosed = false;
   /** Why the broker blocks publishing (a resource alarm), while it does. */
   blockedBy?: string;
 
@@ -47,7 +49,10 @@ export class AmqpLink {
   ) {
     // 'close' follows 'error'; the channels' own closes come first, so the cause is kept for the log.
     conn.on('error', (err: Error) => (this.cause ??= err));
-    conn.on('close', (err?: Error) => this.lose(err ?? new Error('connection closed')));
+    conn.on('close', (err?: Error) => {
+      this.connClosed = true;
+      this.lose(err ?? new Error('connection closed'));
+    });
     conn.on('blocked', (reason: string) => {
       this.blockedBy = reason;
       if (this.isOpen) this.watcher?.blocked(reason);
@@ -82,9 +87,12 @@ export class AmqpLink {
   lose(err: Error): void {
     if (!this.isOpen) return;
     this.isOpen = false;
-    void settlesWithin(this.clock, CONTROL_TIMEOUT_MS, this.conn.close()).then(() =>
-      destroySocket(this.conn),
-    );
+    // Waiting ends with the connection's own close too: one that is already dying never answers ours,
+    // and the bound would keep the process alive for nothing.
+    const closed = this.connClosed
+      ? Promise.resolve()
+      : Promise.race([this.conn.close(), new Promise((r) => this.conn.once('close', r))]);
+    void settlesWithin(this.clock, CONTROL_TIMEOUT_MS, closed).then(() => destroySocket(this.conn));
     this.watcher?.lost(this.cause ?? err);
   }
 
