@@ -47,6 +47,9 @@ export class Worker {
   private soloRun?: Promise<void>;
   private poll?: Timer;
   private readonly inflight = new Set<Promise<void>>();
+  /** Fresh jobs running now, and deliveries waiting for one of them to end (see onDelivery). */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
   /** Aborts running attempts when shutdown runs out of grace. */
   private readonly shutdown = abortController();
   /**
@@ -152,26 +155,50 @@ export class Worker {
       .catch((err: unknown) => current.link.drop(asError(err)));
   }
 
+  /**
+   * Prefetch bounds each link, not the process: after a reconnect the old link's jobs still run while
+   * the new one is handed a full prefetch. Deliveries past `concurrency` wait here for a slot (unacked,
+   * so the broker sends no more); one whose link dropped meanwhile is not run (the broker has it back).
+   */
   private onDelivery(current: Current, d: Delivery): void {
+    if (this.running < this.opts.concurrency) {
+      this.running++;
+      this.track(this.run(current, d));
+      return;
+    }
+    this.track(
+      new Promise<void>((resolve) => this.waiting.push(resolve)).then(() =>
+        current.link.open ? this.run(current, d) : this.release(),
+      ),
+    );
+  }
+
+  /** Hands a finished job's slot to the next waiting delivery, if any. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  private run(current: Current, d: Delivery): Promise<void> {
     const id = d.messageId;
     const ours = d.redelivered && id !== undefined && this.trusted(id);
     // Only a job that runs here is vouched for later; one merely moved to the suspect queue is not.
     const runs = !d.redelivered || ours;
     const { holding } = current;
     if (runs && id !== undefined) holding.set(id, (holding.get(id) ?? 0) + 1);
-    this.track(
-      processDelivery(d, current.deps, ours ? 'trusted' : 'fresh')
-        .then((outcome) => {
-          this.opts.onOutcome?.(outcome);
-          if (outcome === 'quarantined') void this.enterSolo();
-        })
-        .finally(() => {
-          if (!runs || id === undefined) return;
-          const left = (holding.get(id) ?? 1) - 1;
-          if (left > 0) holding.set(id, left);
-          else holding.delete(id);
-        }),
-    );
+    return processDelivery(d, current.deps, ours ? 'trusted' : 'fresh')
+      .then((outcome) => {
+        this.opts.onOutcome?.(outcome);
+        if (outcome === 'quarantined') void this.enterSolo();
+      })
+      .finally(() => {
+        this.release();
+        if (!runs || id === undefined) return;
+        const left = (holding.get(id) ?? 1) - 1;
+        if (left > 0) holding.set(id, left);
+        else holding.delete(id);
+      });
   }
 
   /** Takes `id`'s trust, if this worker holds it still. */

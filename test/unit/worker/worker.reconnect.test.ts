@@ -22,6 +22,47 @@ describe('Worker: when the broker link drops', () => {
     expect(held).toHaveLength(2);
   });
 
+  it("never runs more than WORKER_CONCURRENCY jobs, counting the old link's still running", async () => {
+    const { port, worker, held, maxRunning } = workerWorld({ concurrency: 2 });
+    await worker.start();
+    port.link.publish({}, {});
+    await settle();
+    port.lose();
+    const next = port.reconnect();
+    await settle();
+
+    const [first, second] = next.publish({}, {}); // the new link's full prefetch
+    await settle();
+    expect(held).toHaveLength(2);
+
+    held[0]!.release(); // an old job ends: one slot, taken by the first waiting delivery
+    await settle();
+    expect(held.map((c) => c.jobId)).toContain(first!.messageId);
+    expect(held.map((c) => c.jobId)).not.toContain(second!.messageId);
+    held[0]!.release();
+    await settle();
+    expect(held.map((c) => c.jobId)).toEqual([first!.messageId, second!.messageId]);
+    expect(maxRunning()).toBe(2);
+  });
+
+  it('does not run a waiting delivery whose link dropped (the broker has it back)', async () => {
+    const { port, worker, held, outcomes } = workerWorld({ concurrency: 1 });
+    await worker.start();
+    port.link.publish({});
+    await settle();
+    port.lose();
+    const second = port.reconnect();
+    await settle();
+    const [waiting] = second.publish({});
+    await settle();
+    port.lose();
+    held[0]!.release();
+    await settle();
+
+    expect(held.map((c) => c.jobId)).not.toContain(waiting!.messageId);
+    expect(outcomes).toEqual(['completed']);
+  });
+
   it('settles and republishes a job only through the link it came on (its tag is stale on the next)', async () => {
     const { port, worker, held, outcomes } = workerWorld({ concurrency: 2 });
     await worker.start();
