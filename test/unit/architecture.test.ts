@@ -71,8 +71,8 @@ const rel = (files: readonly string[]) => files.map((f) => path.relative(SRC, f)
  * The layers of src/ (its top-level folders; `cli.ts` belongs to `cli`) and what each may import
  * besides itself: a layer's name, or one module or folder of another layer (`worker/ports`: an adapter
  * implements the port its consumer declares, and imports nothing else of it). Read bottom-up: `domain`
- * and `lib` import nothing of ours; the entry points (`cli`, `dev`) may import any product layer; no
- * layer imports `cli` or `dev`. A new top-level folder needs a row here.
+ * and `lib` import nothing of ours; the entry point (`cli`) may import any product layer; no layer
+ * imports `cli`. A new top-level folder needs a row here.
  */
 const LAYERS: Readonly<Record<string, readonly string[]>> = {
   domain: [],
@@ -99,20 +99,6 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'tenants',
     'worker',
   ],
-  // The demo and the benchmarks (on their way out of src/, issue 13 §4).
-  dev: [
-    'adapters',
-    'config',
-    'domain',
-    'import',
-    'ingest',
-    'k8s',
-    'lib',
-    'observability',
-    'pipeline',
-    'tenants',
-    'worker',
-  ],
 };
 
 /**
@@ -120,13 +106,13 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
  * A name ending in `/` covers the packages of that scope.
  */
 const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
-  amqplib: ['adapters/amqp', 'dev', 'worker/worker.ts' /* until the consumer port lands, issue 13 §1 */],
-  pg: ['adapters/db', 'dev'],
-  'pg-copy-streams': ['adapters/db', 'dev'],
-  '@mikro-orm/': ['adapters/db', 'dev'],
+  amqplib: ['adapters/amqp'],
+  pg: ['adapters/db'],
+  'pg-copy-streams': ['adapters/db'],
+  '@mikro-orm/': ['adapters/db'],
   '@kubernetes/client-node': ['k8s'],
   winston: ['observability'],
-  openai: ['adapters/llm', 'dev'],
+  openai: ['adapters/llm'],
 };
 
 /** The layer of a file under `root`: its top-level folder, or its name for a top-level file. */
@@ -240,7 +226,7 @@ describe('architecture', () => {
 
   it('has no row in LAYERS for a folder that is gone', () => {
     const present = new Set(files.map((f) => layerOf(SRC, f)));
-    expect(Object.keys(LAYERS).filter((l) => !present.has(l) && l !== 'dev')).toEqual([]);
+    expect(Object.keys(LAYERS).filter((l) => !present.has(l))).toEqual([]);
   });
 
   it('uses each driver and SDK only behind its adapter', () => {
