@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { buildProgram } from './cli/program';
-import { hintFor, usageLine } from './cli/errors';
-import { redactSecrets } from './lib/redact';
+import { buildProgram } from './cli/program.js';
+import { hintFor, usageLine } from './cli/errors.js';
+import { redactSecrets } from './lib/redact.js';
 
 const write = (stream: NodeJS.WritableStream) => (line: string) => void stream.write(`${line}\n`);
 
@@ -41,6 +41,12 @@ function exitSoon(code: number): void {
   process.exitCode = code;
   setTimeout(() => process.exit(code), EXIT_LINGER_MS).unref();
 }
+
+// A reader that went away (`enhancer dlq list | head`) ends the command quietly, as SIGPIPE ends a C tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
 
 main(process.argv.slice(2)).then(exitSoon, (err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,8 @@ import {
   waitFor,
   type ChildWorker,
   type TestEnv,
-} from '../helpers/services';
-import { makeJob } from '../helpers/live-jobs';
+} from '../helpers/services.js';
+import { makeJob } from '../helpers/live-jobs.js';
 
 const run = promisify(execFile);
 
@@ -67,6 +68,16 @@ describe('the enhancer CLI', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/^Usage: enhancer worker /);
     expect(r.stdout).not.toMatch(/"msg"|level/);
+  });
+
+  it('ends quietly when its reader goes away (`enhancer --help | head -1`)', async () => {
+    // The read end is closed before the child writes, so its first write fails with EPIPE.
+    const child = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('enqueue --help describes its flags', async () => {
