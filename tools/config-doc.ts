@@ -8,8 +8,8 @@ import path from 'node:path';
 import * as markdown from 'prettier/plugins/markdown';
 import * as prettier from 'prettier/standalone';
 import type { z } from 'zod';
-import { configSchema } from '../src/config/schema';
-import { accepted, asEnvText, unwrap } from '../src/lib/schema-words';
+import { configSchema } from '../src/config/schema.js';
+import { accepted, asEnvText, unwrap } from '../src/lib/schema-words.js';
 
 /**
  * Variables the Helm chart sets itself, with where their value comes from; they are not keys of

@@ -10,23 +10,23 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, loadConfig } from '../src/config/load';
-import type { Config } from '../src/config/schema';
-import { openProducer } from '../src/adapters/amqp/producer';
-import { names } from '../src/adapters/amqp/topology';
-import { WorkerChild, describeExit, runCli } from './demo/children';
-import { startDemoFakes, type DemoFakes } from './demo/fakes';
-import { enqueuedTable, historyTable, notes, surprises } from './demo/report';
-import { writeSample } from './demo/sample';
+import { childEnv, loadConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
+import { openProducer } from '../src/adapters/amqp/producer.js';
+import { names } from '../src/adapters/amqp/topology.js';
+import { WorkerChild, describeExit, runCli } from './demo/children.js';
+import { startDemoFakes, type DemoFakes } from './demo/fakes.js';
+import { enqueuedTable, historyTable, notes, surprises } from './demo/report.js';
+import { writeSample } from './demo/sample.js';
 import {
   openDeadLetterCounter,
   openHistoryReader,
   purgeTopology,
   withDatabase,
   type HistoryRow,
-} from './demo/services';
-import { POISON_BODY, sampleTickets, type Sample } from './demo/tickets';
-import { WorkerLines } from './demo/worker-lines';
+} from './demo/services.js';
+import { POISON_BODY, sampleTickets, type Sample } from './demo/tickets.js';
+import { WorkerLines } from './demo/worker-lines.js';
 
 const PREFIX = 'enhancer-demo';
 const DATABASE = 'enhancer_demo';

@@ -1,17 +1,17 @@
-import type { Config } from '../config/schema';
-import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher';
-import { connectAmqp } from '../adapters/amqp/connect';
+import type { Config } from '../config/schema.js';
+import { ConfirmPublisher } from '../adapters/amqp/confirm-publisher.js';
+import { connectAmqp } from '../adapters/amqp/connect.js';
 import {
   listDeadLetters,
   queueExists,
   replayDeadLetters,
   type DeadLetter,
   type ReplayResult,
-} from '../adapters/amqp/dead-letters';
-import { names } from '../adapters/amqp/topology';
-import { openOrm } from '../adapters/db/orm';
-import { resetForReplay, undoReplayReset } from '../adapters/db/replay-reset';
-import { UsageError } from './usage-error';
+} from '../adapters/amqp/dead-letters.js';
+import { names } from '../adapters/amqp/topology.js';
+import { openOrm } from '../adapters/db/orm.js';
+import { resetForReplay, undoReplayReset } from '../adapters/db/replay-reset.js';
+import { UsageError } from './usage-error.js';
 
 export interface DlqFlags {
   readonly limit: string;

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import type { Config } from '../config/schema';
-import { openProducer } from '../adapters/amqp/producer';
-import { jobSchema, type Job } from '../domain/job';
-import { startTracing } from '../observability/tracing';
-import { refusal, shown } from '../lib/schema-words';
-import type { EnqueueFlags } from './flags';
-import { UsageError } from './usage-error';
+import type { Config } from '../config/schema.js';
+import { openProducer } from '../adapters/amqp/producer.js';
+import { jobSchema, type Job } from '../domain/job.js';
+import { startTracing } from '../observability/tracing.js';
+import { refusal, shown } from '../lib/schema-words.js';
+import type { EnqueueFlags } from './flags.js';
+import { UsageError } from './usage-error.js';
 
 /** Validates every job first (nothing is published if one is bad), then publishes each with confirms. */
 export async function enqueue(

@@ -1,5 +1,5 @@
 /** What `enhancer import` prints: one summary line on stdout, the reason for a refusal on stderr. */
-import type { ImportSummary } from '../import/types';
+import type { ImportSummary } from '../import/types.js';
 
 function timing(s: ImportSummary): string {
   const seconds = s.ms / 1000;

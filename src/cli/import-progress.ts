@@ -1,6 +1,6 @@
 /** The progress bar of `enhancer import`: on stderr, and only when stderr is a terminal. */
 import { SingleBar } from 'cli-progress';
-import type { ImportProgress } from '../import/types';
+import type { ImportProgress } from '../import/types.js';
 
 export interface Progress {
   update(p: ImportProgress): void;

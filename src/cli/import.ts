@@ -1,16 +1,16 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { Config } from '../config/schema';
-import { detectFormat, sourceLabel, STDIN_PATH } from '../import/format';
-import { issueLines } from '../import/issues';
-import { IMPORT_KINDS, isImportKind } from '../import/kinds';
-import { runImport } from '../import/run-import';
-import type { ImportOptions, ImportSummary } from '../import/types';
-import { tenantProblem } from '../import/validate';
-import { refusalLine, summaryLine } from './import-output';
-import { openProgress } from './import-progress';
-import type { ImportFlags } from './flags';
-import { UsageError } from './usage-error';
+import type { Config } from '../config/schema.js';
+import { detectFormat, sourceLabel, STDIN_PATH } from '../import/format.js';
+import { issueLines } from '../import/issues.js';
+import { IMPORT_KINDS, isImportKind } from '../import/kinds.js';
+import { runImport } from '../import/run-import.js';
+import type { ImportOptions, ImportSummary } from '../import/types.js';
+import { tenantProblem } from '../import/validate.js';
+import { refusalLine, summaryLine } from './import-output.js';
+import { openProgress } from './import-progress.js';
+import type { ImportFlags } from './flags.js';
+import { UsageError } from './usage-error.js';
 
 /** Invalid lines printed before "… and N more". */
 const SHOWN_ISSUES = 20;

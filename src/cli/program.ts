@@ -5,9 +5,9 @@
  */
 import type { Readable } from 'node:stream';
 import { Argument, Command, Option } from 'commander';
-import { loadConfig } from '../config/load';
-import { IMPORT_KINDS } from '../import/kinds';
-import type { EnqueueFlags, ImportFlags } from './flags';
+import { loadConfig } from '../config/load.js';
+import { IMPORT_KINDS } from '../import/kinds.js';
+import type { EnqueueFlags, ImportFlags } from './flags.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { redactSecrets } from '../lib/redact';
-import { refusal } from '../lib/schema-words';
-import { configSchema, compile, type Config } from './schema';
+import { redactSecrets } from '../lib/redact.js';
+import { refusal } from '../lib/schema-words.js';
+import { configSchema, compile, type Config } from './schema.js';
 
 /** A configuration value that failed validation; the message names the variable. */
 export class ConfigError extends Error {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Backoff, RetryPolicy } from '../domain/retry-policy';
+import type { Backoff, RetryPolicy } from '../domain/retry-policy.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 

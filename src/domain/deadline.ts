@@ -1,4 +1,4 @@
-import { DeadlineError } from './errors';
+import { DeadlineError } from './errors.js';
 
 /**
  * The time an attempt's deadline reads: lib/clock's Clock fits it (declared here, as domain/ imports

@@ -1,5 +1,5 @@
-import { MAX_BODY_BYTES, isUuid, jobSchema, type Job } from './job';
-import { ValidationError } from './errors';
+import { MAX_BODY_BYTES, isUuid, jobSchema, type Job } from './job.js';
+import { ValidationError } from './errors.js';
 
 /** Bytes off the wire → a valid Job, or a ValidationError with a one-line reason. Pure. */
 export function decodeJob(body: Buffer): Job {

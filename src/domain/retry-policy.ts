@@ -1,4 +1,4 @@
-import { errorKind, retryAfterMs } from './errors';
+import { errorKind, retryAfterMs } from './errors.js';
 
 /** Capped exponential waits: base · 2^(n−1), at most maxDelayMs, less a random fraction up to jitter. */
 export interface Backoff {

@@ -8,9 +8,9 @@
 import { pipeline } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { CsvError, parse, type Info, type Options } from 'csv-parse';
-import type { ImportIssue } from './issues';
-import { headerName } from './validate';
-import { MAX_RECORD_BYTES, oneLine, type ReadOptions, type Source, type SourceEvent } from './source';
+import type { ImportIssue } from './issues.js';
+import { headerName } from './validate.js';
+import { MAX_RECORD_BYTES, oneLine, type ReadOptions, type Source, type SourceEvent } from './source.js';
 
 const LINE_BREAK = /\r\n|\r|\n/g;
 

@@ -4,7 +4,7 @@
  * understands. Limits follow the job contract (ids ≤ 128 characters, long text ≤ 64 KiB of UTF-8).
  */
 import { z } from 'zod';
-import { show } from './issues';
+import { show } from './issues.js';
 
 /** Longest id (ticket_id, article_id), as in the job contract and the columns. */
 export const MAX_ID_CHARS = 128;

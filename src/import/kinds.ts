@@ -7,8 +7,8 @@
  * - key: what identifies a row within its tenant; a re-import updates the row with the same key.
  */
 import { z } from 'zod';
-import { checked, id, line, optional, str, text, timestamp } from './fields';
-import { hostnameProblem, networkProblem } from './network';
+import { checked, id, line, optional, str, text, timestamp } from './fields.js';
+import { hostnameProblem, networkProblem } from './network.js';
 
 export const IMPORT_KINDS = ['tickets', 'kb', 'assets'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];

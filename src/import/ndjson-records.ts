@@ -5,7 +5,7 @@
  * skipped. A line longer than the limit is reported and skipped without being held in memory.
  */
 import { TextDecoder } from 'node:util';
-import { MAX_RECORD_BYTES, oneLine, type ReadOptions, type Source, type SourceEvent } from './source';
+import { MAX_RECORD_BYTES, oneLine, type ReadOptions, type Source, type SourceEvent } from './source.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;

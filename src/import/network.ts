@@ -3,7 +3,7 @@
  * or undefined when it is fine, so the zod schema can report it line by line.
  */
 import { isIP } from 'node:net';
-import { show } from './issues';
+import { show } from './issues.js';
 
 /** Longest host name DNS can carry (RFC 1035), which is also the column's width. */
 export const MAX_HOSTNAME_CHARS = 253;

@@ -1,8 +1,8 @@
 /** One entry point for both readers. */
-import type { ImportFormat } from './format';
-import { csvRecords } from './csv-records';
-import { ndjsonRecords } from './ndjson-records';
-import type { ReadOptions, Source, SourceEvent } from './source';
+import type { ImportFormat } from './format.js';
+import { csvRecords } from './csv-records.js';
+import { ndjsonRecords } from './ndjson-records.js';
+import type { ReadOptions, Source, SourceEvent } from './source.js';
 
 /** The reader for `format`: one pass, streaming, never more than one record held. */
 export function readRecords(

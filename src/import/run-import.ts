@@ -5,10 +5,10 @@
  * (without skipInvalid) the target is rolled back straight away and the rest is only validated, so
  * every bad line is still reported.
  */
-import { systemClock } from '../lib/clock';
-import { IssueLog, type ImportIssue } from './issues';
-import { KINDS } from './kinds';
-import { readRecords } from './records';
+import { systemClock } from '../lib/clock.js';
+import { IssueLog, type ImportIssue } from './issues.js';
+import { KINDS } from './kinds.js';
+import { readRecords } from './records.js';
 import {
   PROGRESS_EVERY,
   type ImportOptions,
@@ -16,8 +16,8 @@ import {
   type ImportSummary,
   type ImportTarget,
   type WriteCounts,
-} from './types';
-import { headerProblem, tenantProblem, validateRecord } from './validate';
+} from './types.js';
+import { headerProblem, tenantProblem, validateRecord } from './validate.js';
 
 const NOTHING: WriteCounts = { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 };
 

@@ -1,6 +1,6 @@
 /** What a reader yields, whatever the format: records with their source line, or why a line is unreadable. */
 import type { Readable } from 'node:stream';
-import type { ImportIssue } from './issues';
+import type { ImportIssue } from './issues.js';
 
 export type SourceEvent =
   /** A record to validate; `line` is the 1-based line where it starts. */

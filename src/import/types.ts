@@ -2,11 +2,11 @@
  * The import's options, outcome and the one port it writes through. The core (run-import.ts) reads,
  * validates and decides; an ImportTarget (Postgres: src/adapters/db/import/) only stores what it is given.
  */
-import type { Clock } from '../lib/clock';
-import type { ImportFormat } from './format';
-import type { ImportIssue } from './issues';
-import type { ImportKind, Row } from './kinds';
-import type { Source } from './source';
+import type { Clock } from '../lib/clock.js';
+import type { ImportFormat } from './format.js';
+import type { ImportIssue } from './issues.js';
+import type { ImportKind, Row } from './kinds.js';
+import type { Source } from './source.js';
 
 export interface ImportOptions {
   readonly kind: ImportKind;

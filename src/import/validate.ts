@@ -1,9 +1,9 @@
 /**
  * One record → one row or one reason, and the check of a CSV header. Pure: no I/O, no clock.
  */
-import type { ImportFormat } from './format';
-import { show } from './issues';
-import type { KindSpec, Row, RowValue } from './kinds';
+import type { ImportFormat } from './format.js';
+import { show } from './issues.js';
+import type { KindSpec, Row, RowValue } from './kinds.js';
 
 /** The tenant may appear in a file only to say the same as --tenant: a file never chooses it. */
 export const TENANT_FIELD = 'tenant_id';

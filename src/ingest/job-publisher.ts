@@ -1,13 +1,13 @@
 import { trace, type Context, type Tracer } from '@opentelemetry/api';
-import type { AmqpLink } from '../adapters/amqp/link';
-import { jobSender, type JobSender } from '../adapters/amqp/producer';
-import type { AmqpSession } from '../adapters/amqp/session';
-import { names } from '../adapters/amqp/topology';
-import type { Clock } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import type { Job } from '../domain/job';
-import type { Logger } from '../observability/logger';
-import { TRACER_NAME } from '../observability/tracing';
+import type { AmqpLink } from '../adapters/amqp/link.js';
+import { jobSender, type JobSender } from '../adapters/amqp/producer.js';
+import type { AmqpSession } from '../adapters/amqp/session.js';
+import { names } from '../adapters/amqp/topology.js';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { Job } from '../domain/job.js';
+import type { Logger } from '../observability/logger.js';
+import { TRACER_NAME } from '../observability/tracing.js';
 
 /** The job was not confirmed by the broker; the caller answers 503 with Retry-After. */
 export class BrokerUnavailableError extends Error {

@@ -1,4 +1,4 @@
-import { MAX_DESCRIPTION_BYTES, jobSchema, type Job } from '../domain/job';
+import { MAX_DESCRIPTION_BYTES, jobSchema, type Job } from '../domain/job.js';
 
 /**
  * A helpdesk ticket → the fields of a job. Two body shapes are accepted:

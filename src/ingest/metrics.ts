@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { TenantLabels } from '../observability/tenant-labels';
+import { TenantLabels } from '../observability/tenant-labels.js';
 
 /** The ingest server's Prometheus metrics, on a Registry of its own (never the global one). */
 export class IngestMetrics {

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../lib/token-bucket';
+import { TokenBucket } from '../lib/token-bucket.js';
 
 /**
  * One token bucket per tenant. Buckets exist only for tenants in the tenants file (the limit is checked

@@ -1,7 +1,7 @@
-import type { Config } from '../config/schema';
-import { untilSignal } from '../lib/until-signal';
-import { createLogger } from '../observability/logger';
-import { DRAIN_GRACE_MS, runIngest } from './run-ingest';
+import type { Config } from '../config/schema.js';
+import { untilSignal } from '../lib/until-signal.js';
+import { createLogger } from '../observability/logger.js';
+import { DRAIN_GRACE_MS, runIngest } from './run-ingest.js';
 
 /**
  * `enhancer ingest` as a process: serves until SIGTERM or SIGINT, then refuses new connections, lets

@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isSpanContextValid, trace, type Context } from '@opentelemetry/api';
-import type { Clock } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import { MAX_BODY_BYTES, type Job } from '../domain/job';
-import type { Logger } from '../observability/logger';
-import { extractTraceContext } from '../observability/tracing';
-import type { Dedup } from './dedup';
-import { mapTicket } from './mapping';
-import type { IngestMetrics } from './metrics';
-import type { TokenBuckets } from './rate-limiter';
-import { verifySignature } from './signature';
-import type { Tenant } from '../tenants/tenants';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import { MAX_BODY_BYTES, type Job } from '../domain/job.js';
+import type { Logger } from '../observability/logger.js';
+import { extractTraceContext } from '../observability/tracing.js';
+import type { Dedup } from './dedup.js';
+import { mapTicket } from './mapping.js';
+import type { IngestMetrics } from './metrics.js';
+import type { TokenBuckets } from './rate-limiter.js';
+import { verifySignature } from './signature.js';
+import type { Tenant } from '../tenants/tenants.js';
 
 export const WEBHOOK_PATH = '/webhook/servicedesk';
 

@@ -1,8 +1,8 @@
-import type { Clock } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import { settlesWithin } from '../lib/with-timeout';
-import type { Logger } from '../observability/logger';
-import { TokenBucket } from '../lib/token-bucket';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import { settlesWithin } from '../lib/with-timeout.js';
+import type { Logger } from '../observability/logger.js';
+import { TokenBucket } from '../lib/token-bucket.js';
 
 /** What the worker knows when it dead-letters a message (an invalid one may lack ids). */
 export interface DeadLetterNotice {

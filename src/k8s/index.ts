@@ -4,15 +4,15 @@
  */
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Config } from '../config/schema';
-import type { Clock } from '../lib/clock';
-import type { Logger } from '../observability/logger';
-import type { WorkerMetrics } from '../observability/metrics';
-import { DeadLetterEvents, type DeadLetterNotice } from './events';
-import { Janitor, abandonAfterMs } from './janitor';
-import { kubeApis } from './kube-api';
-import { LeaderElector } from './lease-elector';
-import { resolveNamespace } from './namespace';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { WorkerMetrics } from '../observability/metrics.js';
+import { DeadLetterEvents, type DeadLetterNotice } from './events.js';
+import { Janitor, abandonAfterMs } from './janitor.js';
+import { kubeApis } from './kube-api.js';
+import { LeaderElector } from './lease-elector.js';
+import { resolveNamespace } from './namespace.js';
 
 export interface ClusterDeps {
   readonly config: Config;

@@ -1,8 +1,8 @@
-import type { RetryPolicy } from '../domain/retry-policy';
-import type { Clock, Timer } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import { backoffMs } from '../domain/retry-policy';
-import type { Logger } from '../observability/logger';
+import type { RetryPolicy } from '../domain/retry-policy.js';
+import type { Clock, Timer } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import { backoffMs } from '../domain/retry-policy.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * How long a row may legitimately stay pending: every attempt running to its hard timeout, plus every

@@ -3,10 +3,10 @@
  * here only, lazily, so a worker outside a cluster never pays for it.
  */
 import type { ConfigurationOptions, CoreV1Event, KubeConfig, V1Lease } from '@kubernetes/client-node';
-import type { Clock } from '../lib/clock';
-import { withTimeout } from '../lib/with-timeout';
-import { LeaseConflict, type LeaseApi, type LeaseRecord } from './lease-elector';
-import type { EventSink, PodEvent } from './events';
+import type { Clock } from '../lib/clock.js';
+import { withTimeout } from '../lib/with-timeout.js';
+import { LeaseConflict, type LeaseApi, type LeaseRecord } from './lease-elector.js';
+import type { EventSink, PodEvent } from './events.js';
 
 type Kube = typeof import('@kubernetes/client-node');
 

@@ -7,10 +7,10 @@
  * observer has seen no change to it for its duration, by the observer's own clock (never by comparing
  * clocks across pods, which may disagree).
  */
-import type { Clock, Timer } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import { settlesWithin, withTimeout } from '../lib/with-timeout';
-import type { Logger } from '../observability/logger';
+import type { Clock, Timer } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import { settlesWithin, withTimeout } from '../lib/with-timeout.js';
+import type { Logger } from '../observability/logger.js';
 
 /** A Lease as the elector sees it; times are epoch milliseconds. */
 export interface LeaseRecord {

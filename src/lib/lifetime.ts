@@ -1,4 +1,4 @@
-import { errorMessage } from './error-message';
+import { errorMessage } from './error-message.js';
 
 /**
  * What a long-running process holds, in the order it took it: `release` gives everything back in

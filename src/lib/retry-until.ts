@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Clock } from './clock.js';
 
 export interface RetryUntilOptions {
   readonly clock: Clock;

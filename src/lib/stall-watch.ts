@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Clock } from './clock.js';
 
 /**
  * Watches a stream of calls (the history writes) for a stall: one still pending, or every one failing,

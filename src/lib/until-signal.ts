@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from './clock';
-import { settlesWithin } from './with-timeout';
+import { systemClock, type Clock } from './clock.js';
+import { settlesWithin } from './with-timeout.js';
 
 /** The lines untilSignal writes: observability's Logger fits it (lib/ imports no observability/). */
 export interface SignalLog {

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from './clock';
+import type { Clock, Timer } from './clock.js';
 
 /** A call that did not settle within its bound; the caller treats it as failed. */
 export class TimeoutError extends Error {

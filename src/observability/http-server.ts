@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { redactSecrets } from '../lib/redact';
+import { redactSecrets } from '../lib/redact.js';
 
 export interface Probe {
   /** null when healthy, else the reason. */

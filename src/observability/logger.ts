@@ -1,7 +1,7 @@
 import os from 'node:os';
 import winston from 'winston';
-import { redactSecrets } from '../lib/redact';
-import { TurnBuffer } from './turn-buffer';
+import { redactSecrets } from '../lib/redact.js';
+import { TurnBuffer } from './turn-buffer.js';
 
 export type Fields = Record<string, unknown>;
 

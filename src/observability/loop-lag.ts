@@ -1,4 +1,4 @@
-import { backgroundClock, type Clock, type Timer } from '../lib/clock';
+import { backgroundClock, type Clock, type Timer } from '../lib/clock.js';
 
 export interface LoopLagOptions {
   /** Production: `backgroundClock`, whose timers never keep the process alive. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { TenantLabels } from './tenant-labels';
+import { TenantLabels } from './tenant-labels.js';
 
 /** The outcome of one attempt, or of a message that never ran. */
 export type TaskStatus = 'completed' | 'retried' | 'failed' | 'dead_lettered';

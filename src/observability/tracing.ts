@@ -23,10 +23,10 @@ import {
 import { randomUUID } from 'node:crypto';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Config } from '../config/schema';
-import { errorMessage } from '../lib/error-message';
-import { redactSecrets } from '../lib/redact';
-import { SyncContextManager } from './sync-context';
+import type { Config } from '../config/schema.js';
+import { errorMessage } from '../lib/error-message.js';
+import { redactSecrets } from '../lib/redact.js';
+import { SyncContextManager } from './sync-context.js';
 
 /** The instrumentation scope of every span enhancer makes. */
 export const TRACER_NAME = 'enhancer';

@@ -1,5 +1,5 @@
 import type { Context, Tracer } from '@opentelemetry/api';
-import type { Job } from '../domain/job';
+import type { Job } from '../domain/job.js';
 
 /** The narrow logger a pipeline gets: it already carries the job's fields. */
 export interface JobLogger {

@@ -1,7 +1,7 @@
-import type { Enhancer } from './enhancer';
-import { contextEnhancer, type ContextEnhancerOptions } from './context/context-enhancer';
-import { placeholderEnhancer } from './placeholder';
-import { realEffects, simulateEnhancer } from './simulate';
+import type { Enhancer } from './enhancer.js';
+import { contextEnhancer, type ContextEnhancerOptions } from './context/context-enhancer.js';
+import { placeholderEnhancer } from './placeholder.js';
+import { realEffects, simulateEnhancer } from './simulate.js';
 
 export type PipelineName = 'context' | 'placeholder' | 'simulate';
 

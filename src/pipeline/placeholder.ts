@@ -1,4 +1,4 @@
-import type { Enhancer } from './enhancer';
+import type { Enhancer } from './enhancer.js';
 
 /** The original story's behaviour until context gathering lands: log the ticket and succeed. */
 export const placeholderEnhancer: Enhancer = {

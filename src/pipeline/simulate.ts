@@ -1,6 +1,6 @@
-import type { Enhancer } from './enhancer';
-import { PermanentError, TransientError } from '../domain/errors';
-import { AttemptAborted } from '../domain/deadline';
+import type { Enhancer } from './enhancer.js';
+import { PermanentError, TransientError } from '../domain/errors.js';
+import { AttemptAborted } from '../domain/deadline.js';
 
 export interface SimulateEffects {
   /** Waits `ms`; rejects with the signal's reason on abort when `signal` is given. */

@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ConfigError } from '../config/load';
-import { backgroundClock } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import type { Logger } from '../observability/logger';
-import { TenantRegistry, parseTenants } from './tenants';
-import { watchTenantsFile } from './watch';
+import { ConfigError } from '../config/load.js';
+import { backgroundClock } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { Logger } from '../observability/logger.js';
+import { TenantRegistry, parseTenants } from './tenants.js';
+import { watchTenantsFile } from './watch.js';
 
 export interface OpenTenants {
   readonly registry: TenantRegistry;

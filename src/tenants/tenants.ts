@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { errorMessage } from '../lib/error-message';
-import type { Logger } from '../observability/logger';
+import { errorMessage } from '../lib/error-message.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * Tenants, from the JSON file named by TENANTS_FILE, read by `enhancer ingest` (webhook secrets) and

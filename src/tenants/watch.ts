@@ -1,8 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { Clock, Timer } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import type { Logger } from '../observability/logger';
+import type { Clock, Timer } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { Logger } from '../observability/logger.js';
 
 /** Events closer together than this are one change (an editor or the kubelet writes in steps). */
 export const RELOAD_DEBOUNCE_MS = 100;

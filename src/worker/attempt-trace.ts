@@ -7,11 +7,17 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
-import type { AttemptOutcome } from '../domain/deadline';
-import type { Job } from '../domain/job';
-import type { Fields } from '../observability/logger';
-import { extractTraceContext, inSpan, markFailed, traceFields, withOwnIds } from '../observability/tracing';
-import type { Delivery } from './ports';
+import type { AttemptOutcome } from '../domain/deadline.js';
+import type { Job } from '../domain/job.js';
+import type { Fields } from '../observability/logger.js';
+import {
+  extractTraceContext,
+  inSpan,
+  markFailed,
+  traceFields,
+  withOwnIds,
+} from '../observability/tracing.js';
+import type { Delivery } from './ports.js';
 
 /** The history store calls that get a `db <operation>` span. */
 export type HistoryOp = 'claim' | 'complete' | 'retry' | 'fail' | 'forceFail';

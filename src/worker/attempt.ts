@@ -1,16 +1,16 @@
 import type { Tracer } from '@opentelemetry/api';
-import { errorType, infrastructureCause, type InfrastructureCause } from '../domain/errors';
-import type { HistoryStore } from '../domain/history';
-import type { Job } from '../domain/job';
-import { waitOutMs, type DeadLetterReason, type RetryPolicy } from '../domain/retry-policy';
-import type { Clock } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import type { Enhancer } from '../pipeline/enhancer';
-import type { Logger } from '../observability/logger';
-import type { WorkerMetrics } from '../observability/metrics';
-import type { AttemptTrace } from './attempt-trace';
-import type { Delivery, FailureInfo, JobBus } from './ports';
-import type { DeadLetter, Settlement, WaitOut } from './settlement';
+import { errorType, infrastructureCause, type InfrastructureCause } from '../domain/errors.js';
+import type { HistoryStore } from '../domain/history.js';
+import type { Job } from '../domain/job.js';
+import { waitOutMs, type DeadLetterReason, type RetryPolicy } from '../domain/retry-policy.js';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { Enhancer } from '../pipeline/enhancer.js';
+import type { Logger } from '../observability/logger.js';
+import type { WorkerMetrics } from '../observability/metrics.js';
+import type { AttemptTrace } from './attempt-trace.js';
+import type { Delivery, FailureInfo, JobBus } from './ports.js';
+import type { DeadLetter, Settlement, WaitOut } from './settlement.js';
 
 export interface ProcessDeps {
   readonly history: HistoryStore;

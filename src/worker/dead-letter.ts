@@ -1,9 +1,9 @@
-import { errorKind } from '../domain/errors';
-import type { Failure, ForceFailRecord } from '../domain/history';
-import type { DeadLetterReason } from '../domain/retry-policy';
-import { errorMessage } from '../lib/error-message';
-import { requeue, waitOut, type Attempt } from './attempt';
-import type { DeadLetter, RowFate, Settlement } from './settlement';
+import { errorKind } from '../domain/errors.js';
+import type { Failure, ForceFailRecord } from '../domain/history.js';
+import type { DeadLetterReason } from '../domain/retry-policy.js';
+import { errorMessage } from '../lib/error-message.js';
+import { requeue, waitOut, type Attempt } from './attempt.js';
+import type { DeadLetter, RowFate, Settlement } from './settlement.js';
 
 /**
  * The history write that ends a dead-lettered job: `fail`, fenced to the attempt that ran and failed,

@@ -1,4 +1,4 @@
-import type { DeadLetterReason } from '../domain/retry-policy';
+import type { DeadLetterReason } from '../domain/retry-policy.js';
 
 /** One message as the worker core sees it; the AMQP adapter makes these. */
 export interface Delivery {

@@ -1,5 +1,5 @@
-import { runWithDeadline, AttemptAborted } from '../domain/deadline';
-import { decodeJob } from '../domain/decode';
+import { runWithDeadline, AttemptAborted } from '../domain/deadline.js';
+import { decodeJob } from '../domain/decode.js';
 import {
   DeadlineError,
   DeliveryLimitError,
@@ -7,20 +7,20 @@ import {
   ValidationError,
   errorKind,
   failureResult,
-} from '../domain/errors';
-import { errorMessage } from '../lib/error-message';
-import type { ForceFailRecord } from '../domain/history';
-import type { Job } from '../domain/job';
-import { decide, overDeliveryLimit, waitOutMs, type DeadLetterReason } from '../domain/retry-policy';
-import type { Fields } from '../observability/logger';
-import { failureOf, requeue, waitOut, type Attempt, type JobAttempt, type ProcessDeps } from './attempt';
-import { AttemptTrace } from './attempt-trace';
-import { deadLetter, recordDeadLetter, type DeadLetterRow } from './dead-letter';
-import type { Delivery } from './ports';
-import { outcomeOf, recordSettlement, type DeadLetter, type Outcome, type Settlement } from './settlement';
+} from '../domain/errors.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { ForceFailRecord } from '../domain/history.js';
+import type { Job } from '../domain/job.js';
+import { decide, overDeliveryLimit, waitOutMs, type DeadLetterReason } from '../domain/retry-policy.js';
+import type { Fields } from '../observability/logger.js';
+import { failureOf, requeue, waitOut, type Attempt, type JobAttempt, type ProcessDeps } from './attempt.js';
+import { AttemptTrace } from './attempt-trace.js';
+import { deadLetter, recordDeadLetter, type DeadLetterRow } from './dead-letter.js';
+import type { Delivery } from './ports.js';
+import { outcomeOf, recordSettlement, type DeadLetter, type Outcome, type Settlement } from './settlement.js';
 
-export type { Outcome } from './settlement';
-export type { ProcessDeps } from './attempt';
+export type { Outcome } from './settlement.js';
+export type { ProcessDeps } from './attempt.js';
 
 /**
  * Where a delivery comes from: `fresh` from the jobs queue (a redelivered one is moved to the suspect

@@ -1,7 +1,7 @@
-import type { Config } from '../config/schema';
-import { untilSignal } from '../lib/until-signal';
-import { createLogger } from '../observability/logger';
-import { runWorker, type WorkerHooks } from './run-worker';
+import type { Config } from '../config/schema.js';
+import { untilSignal } from '../lib/until-signal.js';
+import { createLogger } from '../observability/logger.js';
+import { runWorker, type WorkerHooks } from './run-worker.js';
 
 /**
  * What a stop may take beyond SHUTDOWN_GRACE_MS: the 5 s in which aborted attempts settle, then closing

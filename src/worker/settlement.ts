@@ -1,10 +1,10 @@
-import { errorType, type InfrastructureCause } from '../domain/errors';
-import type { ClaimState } from '../domain/history';
-import type { DeadLetterReason } from '../domain/retry-policy';
-import { errorMessage } from '../lib/error-message';
-import type { Fields, Logger } from '../observability/logger';
-import type { WorkerMetrics } from '../observability/metrics';
-import type { FailureInfo } from './ports';
+import { errorType, type InfrastructureCause } from '../domain/errors.js';
+import type { ClaimState } from '../domain/history.js';
+import type { DeadLetterReason } from '../domain/retry-policy.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { Fields, Logger } from '../observability/logger.js';
+import type { WorkerMetrics } from '../observability/metrics.js';
+import type { FailureInfo } from './ports.js';
 
 /** How a delivery ended, for the consumer loop, the span and tests. */
 export type Outcome =

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import type { Clock, Timer } from '../lib/clock';
-import { errorMessage } from '../lib/error-message';
-import type { Logger } from '../observability/logger';
-import type { ConsumerLink, ConsumerPort, Delivery } from './ports';
-import { processDelivery, type Outcome, type ProcessDeps } from './process-delivery';
+import type { Clock, Timer } from '../lib/clock.js';
+import { errorMessage } from '../lib/error-message.js';
+import type { Logger } from '../observability/logger.js';
+import type { ConsumerLink, ConsumerPort, Delivery } from './ports.js';
+import { processDelivery, type Outcome, type ProcessDeps } from './process-delivery.js';
 
 export type WorkerState = 'starting' | 'running' | 'reconnecting' | 'draining' | 'stopped';
 

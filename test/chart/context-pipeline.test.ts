@@ -5,9 +5,9 @@
  */
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap, IContainer, IEnvVar, IPodSpec, ISecret } from 'kubernetes-models/v1';
-import { loadConfig } from '../../src/config/load';
-import { configSchema } from '../../src/config/schema';
-import { parseTenants } from '../../src/tenants/tenants';
+import { loadConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/config/schema.js';
+import { parseTenants } from '../../src/tenants/tenants.js';
 import {
   find,
   helmBinary,
@@ -15,8 +15,8 @@ import {
   templateChart,
   type K8sObject,
   type Overrides,
-} from '../helpers/helm';
-import { validateObject } from '../helpers/k8s-schema';
+} from '../helpers/helm.js';
+import { validateObject } from '../helpers/k8s-schema.js';
 
 beforeAll(() => helmBinary(), 120_000);
 

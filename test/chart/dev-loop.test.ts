@@ -13,10 +13,17 @@ import {
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import { Secret, Service, type ISecret, type IService } from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
-import { configSchema } from '../../src/config/schema';
-import { loadConfig } from '../../src/config/load';
-import { parseTenants } from '../../src/tenants/tenants';
-import { find, KEDA_APIS, renderChart, templateChart, type K8sObject, type Overrides } from '../helpers/helm';
+import { configSchema } from '../../src/config/schema.js';
+import { loadConfig } from '../../src/config/load.js';
+import { parseTenants } from '../../src/tenants/tenants.js';
+import {
+  find,
+  KEDA_APIS,
+  renderChart,
+  templateChart,
+  type K8sObject,
+  type Overrides,
+} from '../helpers/helm.js';
 
 /** The parts of a skaffold config these tests read. */
 interface SkaffoldConfig {

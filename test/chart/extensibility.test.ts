@@ -11,7 +11,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IContainer, IEnvVar, IPodSpec, IPodTemplateSpec, ISecret } from 'kubernetes-models/v1';
 import type { IScaledObject, ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { loadConfig } from '../../src/config/load';
+import { loadConfig } from '../../src/config/load.js';
 import {
   find,
   helmBinary,
@@ -21,8 +21,8 @@ import {
   templateChart,
   type K8sObject,
   type Overrides,
-} from '../helpers/helm';
-import { validateObject } from '../helpers/k8s-schema';
+} from '../helpers/helm.js';
+import { validateObject } from '../helpers/k8s-schema.js';
 
 beforeAll(() => helmBinary(), 120_000);
 

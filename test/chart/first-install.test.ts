@@ -19,8 +19,8 @@ import {
   templateChart,
   type K8sObject,
   type Overrides,
-} from '../helpers/helm';
-import { validateObject } from '../helpers/k8s-schema';
+} from '../helpers/helm.js';
+import { validateObject } from '../helpers/k8s-schema.js';
 
 beforeAll(() => helmBinary(), 120_000);
 

@@ -16,9 +16,9 @@ import type {
   IPrometheusRule,
   IServiceMonitor,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { loadConfig } from '../../src/config/load';
-import { parseTenants } from '../../src/tenants/tenants';
-import { sign } from '../../src/ingest/signature';
+import { loadConfig } from '../../src/config/load.js';
+import { parseTenants } from '../../src/tenants/tenants.js';
+import { sign } from '../../src/ingest/signature.js';
 import {
   find,
   helmBinary,
@@ -30,8 +30,8 @@ import {
   type K8sObject,
   type Overrides,
   type RenderOptions,
-} from '../helpers/helm';
-import { validateObject } from '../helpers/k8s-schema';
+} from '../helpers/helm.js';
+import { validateObject } from '../helpers/k8s-schema.js';
 
 const run = promisify(execFile);
 

@@ -12,11 +12,11 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { parse, parseAllDocuments } from 'yaml';
-import { jobSchema } from '../../src/domain/job';
-import { mapTicket } from '../../src/ingest/mapping';
-import { sign, verifySignature } from '../../src/ingest/signature';
-import { parseTenants } from '../../src/tenants/tenants';
-import { KEDA_APIS, renderChart, type K8sObject, type Overrides } from '../helpers/helm';
+import { jobSchema } from '../../src/domain/job.js';
+import { mapTicket } from '../../src/ingest/mapping.js';
+import { sign, verifySignature } from '../../src/ingest/signature.js';
+import { parseTenants } from '../../src/tenants/tenants.js';
+import { KEDA_APIS, renderChart, type K8sObject, type Overrides } from '../helpers/helm.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');

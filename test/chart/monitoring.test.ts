@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { IConfigMap } from 'kubernetes-models/v1';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { stringify } from 'yaml';
-import { dashboardJson, DASHBOARD_CONSTANTS } from '../../tools/dashboard';
+import { dashboardJson, DASHBOARD_CONSTANTS } from '../../tools/dashboard.js';
 import {
   find,
   helmBinary,
@@ -24,9 +24,15 @@ import {
   templateChart,
   type K8sObject,
   type Overrides,
-} from '../helpers/helm';
-import { exportedLabels, exportedSeries, metricNames, sourceOf, unknownGroupLabels } from '../helpers/promql';
-import { promtool, promtoolBinary } from '../helpers/promtool';
+} from '../helpers/helm.js';
+import {
+  exportedLabels,
+  exportedSeries,
+  metricNames,
+  sourceOf,
+  unknownGroupLabels,
+} from '../helpers/promql.js';
+import { promtool, promtoolBinary } from '../helpers/promtool.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DASHBOARD_FILE = path.join(ROOT, 'charts/enhancer/dashboards/enhancer.json');

@@ -24,8 +24,8 @@ import {
   renderChart,
   type K8sObject,
   type Overrides,
-} from '../helpers/helm';
-import { validateObject } from '../helpers/k8s-schema';
+} from '../helpers/helm.js';
+import { validateObject } from '../helpers/k8s-schema.js';
 
 /** A cluster's answer to `networkPolicy.kubernetesApi.cidrs` (required with the NetworkPolicy on). */
 const API_SERVER = ['10.96.0.1/32', '172.18.0.2/32'];

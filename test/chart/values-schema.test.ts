@@ -14,7 +14,7 @@ import {
   renderChart,
   templateChart,
   type Overrides,
-} from '../helpers/helm';
+} from '../helpers/helm.js';
 
 beforeAll(() => helmBinary(), 120_000);
 

@@ -5,8 +5,8 @@
  * prints the Postgres connections the workers may open.
  */
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { find, helmBinary, installDryRun, renderChart, type Overrides } from '../helpers/helm';
-import { validateObject } from '../helpers/k8s-schema';
+import { find, helmBinary, installDryRun, renderChart, type Overrides } from '../helpers/helm.js';
+import { validateObject } from '../helpers/k8s-schema.js';
 
 beforeAll(() => helmBinary(), 120_000);
 

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { createLogger, type Logger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 
 /** A JSON logger whose lines the test can read, parsed, as they are written. */
 export function capturedLog(pod: string): { log: Logger; lines: Record<string, unknown>[] } {

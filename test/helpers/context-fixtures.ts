@@ -1,6 +1,6 @@
 /** Seeds a test database's context tables for one tenant, under its row-level security. */
 import { Client } from 'pg';
-import { refreshLexemesStatements } from '../../src/adapters/db/sql/search-lexemes';
+import { refreshLexemesStatements } from '../../src/adapters/db/sql/search-lexemes.js';
 
 export interface TicketRow {
   readonly ticket_id: string;

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import type { EnhanceContext, JobLogger } from '../../src/pipeline/enhancer';
+import type { EnhanceContext, JobLogger } from '../../src/pipeline/enhancer.js';
 
 export const silentJobLogger: JobLogger = {
   debug: () => undefined,

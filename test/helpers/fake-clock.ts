@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../src/lib/clock';
+import type { Clock, Timer } from '../../src/lib/clock.js';
 
 interface Scheduled {
   readonly at: number;

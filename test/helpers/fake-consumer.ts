@@ -1,6 +1,6 @@
-import type { ConsumerEvents, ConsumerLink, ConsumerPort, Delivery } from '../../src/worker/ports';
-import { FakeBus, type EventLog } from './fakes';
-import { jobBody } from './jobs';
+import type { ConsumerEvents, ConsumerLink, ConsumerPort, Delivery } from '../../src/worker/ports.js';
+import { FakeBus, type EventLog } from './fakes.js';
+import { jobBody } from './jobs.js';
 
 /**
  * One broker link as a fake: a queue of fresh jobs it hands out while a consumer is registered, never

@@ -5,7 +5,7 @@ import type {
   ReadOptions,
   SimilarTicket,
   TicketQuery,
-} from '../../src/pipeline/context/types';
+} from '../../src/pipeline/context/types.js';
 
 type Answer<T> = (opts: ReadOptions) => Promise<T[]>;
 

@@ -6,11 +6,11 @@ import type {
   ForceFailRecord,
   HistoryStore,
   RetryMark,
-} from '../../src/domain/history';
-import type { Job } from '../../src/domain/job';
-import type { Fields, Logger } from '../../src/observability/logger';
-import type { EnhanceContext, EnhancementResult, Enhancer } from '../../src/pipeline/enhancer';
-import type { DeadLetterInfo, DelayInfo, Delivery, FailureInfo, JobBus } from '../../src/worker/ports';
+} from '../../src/domain/history.js';
+import type { Job } from '../../src/domain/job.js';
+import type { Fields, Logger } from '../../src/observability/logger.js';
+import type { EnhanceContext, EnhancementResult, Enhancer } from '../../src/pipeline/enhancer.js';
+import type { DeadLetterInfo, DelayInfo, Delivery, FailureInfo, JobBus } from '../../src/worker/ports.js';
 
 /** Every fake below appends to one shared list, so a test can assert the order across them. */
 export type EventLog = string[];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
-import { readZipEntry } from './zip';
+import { readZipEntry } from './zip.js';
 
 const run = promisify(execFile);
 

@@ -1,4 +1,4 @@
-import type { Job } from '../../src/domain/job';
+import type { Job } from '../../src/domain/job.js';
 
 export const JOB_ID = '3f1c2a9e-8b7d-4c6e-9a5b-1d2e3f4a5b6c';
 

@@ -11,7 +11,7 @@ import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import type { K8sObject } from './helm';
+import type { K8sObject } from './helm.js';
 
 type ModelClass = new (data: K8sObject) => { validate(): void };
 

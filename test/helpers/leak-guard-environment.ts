@@ -7,6 +7,7 @@
  */
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
+// No .js here: jest loads its test environment outside moduleNameMapper (see the architecture test).
 import { LEAK_REGISTRY, type LeakRegistry } from './leak-guard';
 
 const SETTLE_MS = 2_000;

@@ -1,11 +1,11 @@
 /** Jobs, attempt recording and dead-letter reading for tests against the real broker. */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import type { Job } from '../../src/domain/job';
-import type { Enhancer } from '../../src/pipeline/enhancer';
-import { simulateEnhancer, realEffects } from '../../src/pipeline/simulate';
-import type { Names } from '../../src/adapters/amqp/topology';
-import { AMQP_URL } from './services';
+import type { Job } from '../../src/domain/job.js';
+import type { Enhancer } from '../../src/pipeline/enhancer.js';
+import { simulateEnhancer, realEffects } from '../../src/pipeline/simulate.js';
+import type { Names } from '../../src/adapters/amqp/topology.js';
+import { AMQP_URL } from './services.js';
 
 export function makeJob(overrides: Partial<Job> = {}): Job {
   return {

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { PG_ROOT } from './services';
+import { PG_ROOT } from './services.js';
 
 const run = promisify(execFile);
 

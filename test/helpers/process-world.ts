@@ -1,9 +1,9 @@
 import { trace, type Tracer } from '@opentelemetry/api';
-import type { RetryPolicy } from '../../src/domain/retry-policy';
-import { WorkerMetrics } from '../../src/observability/metrics';
-import { processDelivery, type Outcome, type ProcessDeps } from '../../src/worker/process-delivery';
-import type { Delivery } from '../../src/worker/ports';
-import { FakeClock } from './fake-clock';
+import type { RetryPolicy } from '../../src/domain/retry-policy.js';
+import { WorkerMetrics } from '../../src/observability/metrics.js';
+import { processDelivery, type Outcome, type ProcessDeps } from '../../src/worker/process-delivery.js';
+import type { Delivery } from '../../src/worker/ports.js';
+import { FakeClock } from './fake-clock.js';
 import {
   FakeBus,
   FakeEnhancer,
@@ -12,8 +12,8 @@ import {
   fakeDelivery,
   type EventLog,
   type FakeDelivery,
-} from './fakes';
-import { jobBody } from './jobs';
+} from './fakes.js';
+import { jobBody } from './jobs.js';
 
 export const POLICY: RetryPolicy = { maxRetries: 3, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0.2 };
 export const SOFT_MS = 100;

@@ -4,8 +4,8 @@
  * whether each is exported by this code or by a named outside source.
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { IngestMetrics } from '../../src/ingest/metrics';
-import { WorkerMetrics } from '../../src/observability/metrics';
+import { IngestMetrics } from '../../src/ingest/metrics.js';
+import { WorkerMetrics } from '../../src/observability/metrics.js';
 
 /** The metric names an expression selects; throws, naming the spot, when it does not parse. */
 export function metricNames(expr: string): string[] {

@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { Client } from 'pg';
-import { loadConfig } from '../../src/config/load';
-import type { Config } from '../../src/config/schema';
-import { migrate } from '../../src/adapters/db/orm';
-import { deleteTopology, describeTopology, names, type Names } from '../../src/adapters/amqp/topology';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { migrate } from '../../src/adapters/db/orm.js';
+import { deleteTopology, describeTopology, names, type Names } from '../../src/adapters/amqp/topology.js';
 
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const PG_ROOT = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';

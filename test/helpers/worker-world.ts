@@ -1,10 +1,10 @@
-import type { Job } from '../../src/domain/job';
-import type { EnhanceContext, EnhancementResult } from '../../src/pipeline/enhancer';
-import type { Outcome } from '../../src/worker/process-delivery';
-import { Worker } from '../../src/worker/worker';
-import { deferred, flushMicrotasks, type Deferred } from './deferred';
-import { FakeConsumerPort } from './fake-consumer';
-import { world, type World } from './process-world';
+import type { Job } from '../../src/domain/job.js';
+import type { EnhanceContext, EnhancementResult } from '../../src/pipeline/enhancer.js';
+import type { Outcome } from '../../src/worker/process-delivery.js';
+import { Worker } from '../../src/worker/worker.js';
+import { deferred, flushMicrotasks, type Deferred } from './deferred.js';
+import { FakeConsumerPort } from './fake-consumer.js';
+import { world, type World } from './process-world.js';
 
 export const SUSPECT_POLL_MS = 5_000;
 

@@ -1,7 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { ConfirmPublisher, UnroutableError } from '../../src/adapters/amqp/confirm-publisher';
-import { AMQP_URL } from '../helpers/services';
+import { ConfirmPublisher, UnroutableError } from '../../src/adapters/amqp/confirm-publisher.js';
+import { AMQP_URL } from '../helpers/services.js';
 
 describe('ConfirmPublisher against RabbitMQ', () => {
   let conn: ChannelModel;

@@ -1,16 +1,16 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { PgContextStore } from '../../src/adapters/db/context-store';
-import { openReadPool } from '../../src/adapters/db/orm';
-import { systemClock } from '../../src/lib/clock';
-import { silentLogger } from '../../src/observability/logger';
-import { contextEnhancer } from '../../src/pipeline/context/context-enhancer';
-import type { ContextStore, EnhancementRecord } from '../../src/pipeline/context/types';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { seedContext } from '../helpers/context-fixtures';
-import { hang } from '../helpers/fake-context-store';
-import { makeJob } from '../helpers/live-jobs';
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { PgContextStore } from '../../src/adapters/db/context-store.js';
+import { openReadPool } from '../../src/adapters/db/orm.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { contextEnhancer } from '../../src/pipeline/context/context-enhancer.js';
+import type { ContextStore, EnhancementRecord } from '../../src/pipeline/context/types.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { seedContext } from '../helpers/context-fixtures.js';
+import { hang } from '../helpers/fake-context-store.js';
+import { makeJob } from '../helpers/live-jobs.js';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
 
 interface Row {
   status: string;

@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { openReadPool } from '../../src/adapters/db/orm';
-import { PgContextStore } from '../../src/adapters/db/context-store';
-import { gatherContext } from '../../src/pipeline/context/gather';
-import { systemClock } from '../../src/lib/clock';
-import { createTestEnv, type TestEnv } from '../helpers/services';
-import { seedContext, type TicketRow } from '../helpers/context-fixtures';
-import { enhanceContext } from '../helpers/enhance-context';
-import { validJob } from '../helpers/jobs';
+import { openReadPool } from '../../src/adapters/db/orm.js';
+import { PgContextStore } from '../../src/adapters/db/context-store.js';
+import { gatherContext } from '../../src/pipeline/context/gather.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createTestEnv, type TestEnv } from '../helpers/services.js';
+import { seedContext, type TicketRow } from '../helpers/context-fixtures.js';
+import { enhanceContext } from '../helpers/enhance-context.js';
+import { validJob } from '../helpers/jobs.js';
 
 const PLANTED: TicketRow = {
   ticket_id: 'A-planted',

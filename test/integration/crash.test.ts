@@ -5,10 +5,10 @@ import {
   waitFor,
   type ChildWorker,
   type TestEnv,
-} from '../helpers/services';
-import { makeJob, rawDeadLetters } from '../helpers/live-jobs';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { H } from '../../src/adapters/amqp/headers';
+} from '../helpers/services.js';
+import { makeJob, rawDeadLetters } from '../helpers/live-jobs.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { H } from '../../src/adapters/amqp/headers.js';
 
 /** Restarts a worker that died, as the kubelet would, and remembers every process it ran. */
 class Supervisor {

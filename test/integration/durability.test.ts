@@ -1,8 +1,8 @@
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
-import { makeJob, recordingEnhancer } from '../helpers/live-jobs';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { silentLogger } from '../../src/observability/logger';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
+import { makeJob, recordingEnhancer } from '../helpers/live-jobs.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { silentLogger } from '../../src/observability/logger.js';
 
 /**
  * A message is acked once its outcome is durable. The worker acks a completion or failure only after

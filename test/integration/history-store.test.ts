@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createTestEnv, type TestEnv } from '../helpers/services';
-import { openOrm } from '../../src/adapters/db/orm';
-import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store';
-import { resetForReplay, undoReplayReset } from '../../src/adapters/db/replay-reset';
-import { tenantQuery } from '../../src/adapters/db/tenant-query';
+import { createTestEnv, type TestEnv } from '../helpers/services.js';
+import { openOrm } from '../../src/adapters/db/orm.js';
+import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store.js';
+import { resetForReplay, undoReplayReset } from '../../src/adapters/db/replay-reset.js';
+import { tenantQuery } from '../../src/adapters/db/tenant-query.js';
 
 describe('enhancement_history on Postgres', () => {
   let t: TestEnv;

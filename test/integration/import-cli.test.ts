@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLI, createTestEnv, type TestEnv } from '../helpers/services';
+import { CLI, createTestEnv, type TestEnv } from '../helpers/services.js';
 
 interface Result {
   code: number | null;

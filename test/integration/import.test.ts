@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { openOrm } from '../../src/adapters/db/orm';
-import { importRows } from '../../src/adapters/db/import/import-rows';
-import { PgImportTarget } from '../../src/adapters/db/import/pg-import-target';
-import type { ImportFormat } from '../../src/import/format';
-import type { ImportKind } from '../../src/import/kinds';
-import type { ImportOptions } from '../../src/import/types';
-import { sampleRecord } from '../../tools/import-bench/sample-data';
-import { deferred } from '../helpers/deferred';
-import { createTestEnv, type TestEnv } from '../helpers/services';
+import { openOrm } from '../../src/adapters/db/orm.js';
+import { importRows } from '../../src/adapters/db/import/import-rows.js';
+import { PgImportTarget } from '../../src/adapters/db/import/pg-import-target.js';
+import type { ImportFormat } from '../../src/import/format.js';
+import type { ImportKind } from '../../src/import/kinds.js';
+import type { ImportOptions } from '../../src/import/types.js';
+import { sampleRecord } from '../../tools/import-bench/sample-data.js';
+import { deferred } from '../helpers/deferred.js';
+import { createTestEnv, type TestEnv } from '../helpers/services.js';
 
 const ndjson = (...records: object[]) => records.map((r) => JSON.stringify(r)).join('\n');
 

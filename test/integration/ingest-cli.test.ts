@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLI, createTestEnv, queueDepth, waitFor, type TestEnv } from '../helpers/services';
-import { sign } from '../../src/ingest/signature';
+import { CLI, createTestEnv, queueDepth, waitFor, type TestEnv } from '../helpers/services.js';
+import { sign } from '../../src/ingest/signature.js';
 
 const SECRET = 'cli-webhook-secret-0123456789';
 

@@ -3,13 +3,13 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { AMQP_URL, createTestEnv, waitFor, type TestEnv } from '../helpers/services';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { runIngest, type RunningIngest } from '../../src/ingest/run-ingest';
-import { sign } from '../../src/ingest/signature';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { silentLogger } from '../../src/observability/logger';
-import { JOB_ROUTING_KEY } from '../../src/adapters/amqp/topology';
+import { AMQP_URL, createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { runIngest, type RunningIngest } from '../../src/ingest/run-ingest.js';
+import { sign } from '../../src/ingest/signature.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { JOB_ROUTING_KEY } from '../../src/adapters/amqp/topology.js';
 
 const SECRETS = {
   acme: 'acme-webhook-secret-0123456789',

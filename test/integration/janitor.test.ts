@@ -1,13 +1,13 @@
 /** The janitor's sweep and the re-claim of what it abandoned, against the real Postgres. */
 import { randomUUID } from 'node:crypto';
-import { systemClock } from '../../src/lib/clock';
-import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store';
-import { abandonStatement } from '../../src/adapters/db/sql/history-ops';
-import { startCluster } from '../../src/k8s/index';
-import { WorkerMetrics } from '../../src/observability/metrics';
-import { RecordingLogger, metricValue } from '../helpers/fakes';
-import { startFakeKubeApi } from '../helpers/fake-kube-api';
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
+import { systemClock } from '../../src/lib/clock.js';
+import { openHistoryStore, type PgHistoryStore } from '../../src/adapters/db/history-store.js';
+import { abandonStatement } from '../../src/adapters/db/sql/history-ops.js';
+import { startCluster } from '../../src/k8s/index.js';
+import { WorkerMetrics } from '../../src/observability/metrics.js';
+import { RecordingLogger, metricValue } from '../helpers/fakes.js';
+import { startFakeKubeApi } from '../helpers/fake-kube-api.js';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
 
 let env: TestEnv;
 let store: PgHistoryStore;

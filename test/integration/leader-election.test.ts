@@ -2,13 +2,13 @@
  * The elector and the Event poster through the real @kubernetes/client-node, over HTTP, against an
  * in-process fake of the API server. Short leases (1 s on the wire, the API's smallest) keep it fast.
  */
-import { systemClock } from '../../src/lib/clock';
-import { DeadLetterEvents } from '../../src/k8s/events';
-import { kubeApis } from '../../src/k8s/kube-api';
-import { LeaderElector } from '../../src/k8s/lease-elector';
-import { RecordingLogger } from '../helpers/fakes';
-import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api';
-import { waitFor } from '../helpers/services';
+import { systemClock } from '../../src/lib/clock.js';
+import { DeadLetterEvents } from '../../src/k8s/events.js';
+import { kubeApis } from '../../src/k8s/kube-api.js';
+import { LeaderElector } from '../../src/k8s/lease-elector.js';
+import { RecordingLogger } from '../helpers/fakes.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
+import { waitFor } from '../helpers/services.js';
 
 const NS = 'jobs';
 const LEASE = 'enhancer-janitor';

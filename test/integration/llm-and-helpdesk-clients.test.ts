@@ -2,12 +2,12 @@ import net from 'node:net';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { OpenAiChat } from '../../src/adapters/llm/openai-chat';
-import { SdpClient, retryAfter } from '../../src/adapters/servicedesk/sdp-client';
-import { startFakeModel, type FakeModel } from '../../tools/fakes/openai-server';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server';
-import type { ChatRequest } from '../../src/pipeline/synthesis/chat-model';
-import type { ServiceDeskTarget } from '../../src/tenants/tenants';
+import { OpenAiChat } from '../../src/adapters/llm/openai-chat.js';
+import { SdpClient, retryAfter } from '../../src/adapters/servicedesk/sdp-client.js';
+import { startFakeModel, type FakeModel } from '../../tools/fakes/openai-server.js';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server.js';
+import type { ChatRequest } from '../../src/pipeline/synthesis/chat-model.js';
+import type { ServiceDeskTarget } from '../../src/tenants/tenants.js';
 
 /** A port nothing listens on (fetch refuses well-known blocked ports such as 9 outright). */
 async function closedPort(): Promise<number> {

@@ -12,11 +12,11 @@ import {
   waitFor,
   type ChildWorker,
   type TestEnv,
-} from '../helpers/services';
-import { makeJob } from '../helpers/live-jobs';
-import { parsePromText, samplesOf, valueOf, type Sample } from '../helpers/prom-text';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import type { Job } from '../../src/domain/job';
+} from '../helpers/services.js';
+import { makeJob } from '../helpers/live-jobs.js';
+import { parsePromText, samplesOf, valueOf, type Sample } from '../helpers/prom-text.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import type { Job } from '../../src/domain/job.js';
 
 type Line = Record<string, unknown>;
 

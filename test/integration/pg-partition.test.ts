@@ -5,11 +5,11 @@ import {
   waitFor,
   type ChildWorker,
   type TestEnv,
-} from '../helpers/services';
-import { makeJob, rawDeadLetters } from '../helpers/live-jobs';
-import { watchProbes, type ProbeWatch } from '../helpers/probes';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
+} from '../helpers/services.js';
+import { makeJob, rawDeadLetters } from '../helpers/live-jobs.js';
+import { watchProbes, type ProbeWatch } from '../helpers/probes.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
 
 /** Postgres behind a partition (no FIN, no RST), made with a proxy in front of the shared server. */
 describe('Postgres goes silent under two workers', () => {

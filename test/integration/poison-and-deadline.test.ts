@@ -1,9 +1,9 @@
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
-import { makeJob, rawDeadLetters, recordingEnhancer } from '../helpers/live-jobs';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { silentLogger } from '../../src/observability/logger';
-import { H } from '../../src/adapters/amqp/headers';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
+import { makeJob, rawDeadLetters, recordingEnhancer } from '../helpers/live-jobs.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { H } from '../../src/adapters/amqp/headers.js';
 
 describe('bad input and deadlines', () => {
   let t: TestEnv;

@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream';
-import { createTestEnv, queueDepth, waitFor, type TestEnv } from '../helpers/services';
-import { makeJob, rawDeadLetters, recordingEnhancer } from '../helpers/live-jobs';
-import { closeBrokerConnections, lockOutDatabase } from '../helpers/outages';
-import { startTcpProxy } from '../helpers/tcp-proxy';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { createLogger } from '../../src/observability/logger';
-import type { Job } from '../../src/domain/job';
+import { createTestEnv, queueDepth, waitFor, type TestEnv } from '../helpers/services.js';
+import { makeJob, rawDeadLetters, recordingEnhancer } from '../helpers/live-jobs.js';
+import { closeBrokerConnections, lockOutDatabase } from '../helpers/outages.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { Job } from '../../src/domain/job.js';
 
 /** A JSON logger whose lines the test can read. */
 function capturedLog(pod: string) {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { CLI, createTestEnv, waitFor, type TestEnv } from '../helpers/services';
-import { capturedLog } from '../helpers/captured-log';
-import { makeJob } from '../helpers/live-jobs';
-import { watchProbes, type ProbeWatch } from '../helpers/probes';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
+import { CLI, createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
+import { capturedLog } from '../helpers/captured-log.js';
+import { makeJob } from '../helpers/live-jobs.js';
+import { watchProbes, type ProbeWatch } from '../helpers/probes.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
 
 interface Run {
   code: number | null;

@@ -1,12 +1,12 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
-import { recordingEnhancer } from '../helpers/live-jobs';
-import { RecordingLogger } from '../helpers/fakes';
-import { KeepingSpanExporter, childrenOf, onlySpan, spansNamed } from '../helpers/spans';
-import { enqueue } from '../../src/cli/enqueue';
-import type { Enhancer } from '../../src/pipeline/enhancer';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
+import { recordingEnhancer } from '../helpers/live-jobs.js';
+import { RecordingLogger } from '../helpers/fakes.js';
+import { KeepingSpanExporter, childrenOf, onlySpan, spansNamed } from '../helpers/spans.js';
+import { enqueue } from '../../src/cli/enqueue.js';
+import type { Enhancer } from '../../src/pipeline/enhancer.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
 
 describe('traces against real RabbitMQ and Postgres', () => {
   let t: TestEnv;

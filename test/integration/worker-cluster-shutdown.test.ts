@@ -5,10 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { silentLogger } from '../../src/observability/logger';
-import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api';
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
 
 const DEADLINE = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server';
-import { makeJob } from '../helpers/live-jobs';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server.js';
+import { makeJob } from '../helpers/live-jobs.js';
 import {
   createTestEnv,
   spawnWorker,
@@ -11,7 +11,7 @@ import {
   waitFor,
   type ChildWorker,
   type TestEnv,
-} from '../helpers/services';
+} from '../helpers/services.js';
 
 describe('a worker killed after it posted the note', () => {
   let t: TestEnv;

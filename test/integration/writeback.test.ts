@@ -1,16 +1,16 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openProducer, type Producer } from '../../src/adapters/amqp/producer';
-import { dlq } from '../../src/cli/dlq';
-import { startFakeModel, type FakeModel } from '../../tools/fakes/openai-server';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server';
-import { silentLogger } from '../../src/observability/logger';
-import { marker } from '../../src/pipeline/writeback/note-html';
-import { runWorker, type RunningWorker } from '../../src/worker/run-worker';
-import { seedContext } from '../helpers/context-fixtures';
-import { makeJob, rawDeadLetters } from '../helpers/live-jobs';
-import { createTestEnv, waitFor, type TestEnv } from '../helpers/services';
+import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
+import { dlq } from '../../src/cli/dlq.js';
+import { startFakeModel, type FakeModel } from '../../tools/fakes/openai-server.js';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../../tools/fakes/servicedesk-server.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { marker } from '../../src/pipeline/writeback/note-html.js';
+import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
+import { seedContext } from '../helpers/context-fixtures.js';
+import { makeJob, rawDeadLetters } from '../helpers/live-jobs.js';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/services.js';
 
 interface Row {
   status: string;

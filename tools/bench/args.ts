@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../src/config/load';
+import { loadConfig } from '../../src/config/load.js';
 
 export interface BenchOptions {
   /** Jobs published before each consumer starts (the throughput and start-up run). */

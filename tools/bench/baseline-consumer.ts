@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import pg from 'pg';
-import { baselineQueueArgs } from './baseline-queue';
+import { baselineQueueArgs } from './baseline-queue.js';
 
 interface BareJob {
   job_id: string;

@@ -7,8 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
-import { baselineQueueArgs } from './baseline-queue';
-import type { CeilingReply, CeilingRequest } from './ceiling-probe';
+import { baselineQueueArgs } from './baseline-queue.js';
+import type { CeilingReply, CeilingRequest } from './ceiling-probe.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,5 +1,5 @@
-import type { ConsumerProcess } from './consumer-process';
-import type { CompletedSpan, CompletionProbe, StatusCounts } from './history-probe';
+import type { ConsumerProcess } from './consumer-process.js';
+import type { CompletedSpan, CompletionProbe, StatusCounts } from './history-probe.js';
 
 /** What the bench asks the ceiling consumer over IPC (ceiling-consumer.ts answers). */
 export type CeilingRequest =

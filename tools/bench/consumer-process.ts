@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { stopChild, type Exit } from '../child-exit';
+import { stopChild, type Exit } from '../child-exit.js';
 
 export type { Exit };
 

@@ -1,18 +1,18 @@
 import net from 'node:net';
 import path from 'node:path';
-import { migrate } from '../../src/adapters/db/orm';
-import { deleteTopology, describeTopology, names } from '../../src/adapters/amqp/topology';
-import type { BenchOptions } from './args';
-import { baselineQueueName, ceilingQueueName } from './baseline-queue';
-import { CeilingProbe } from './ceiling-probe';
-import { Cleanup, onBroker } from './cleanup';
-import { ConsumerProcess } from './consumer-process';
-import { databaseUrlFor, dropDatabase } from './databases';
-import { HistoryProbe, type CompletionProbe } from './history-probe';
-import { childEnv } from '../../src/config/load';
+import { migrate } from '../../src/adapters/db/orm.js';
+import { deleteTopology, describeTopology, names } from '../../src/adapters/amqp/topology.js';
+import type { BenchOptions } from './args.js';
+import { baselineQueueName, ceilingQueueName } from './baseline-queue.js';
+import { CeilingProbe } from './ceiling-probe.js';
+import { Cleanup, onBroker } from './cleanup.js';
+import { ConsumerProcess } from './consumer-process.js';
+import { databaseUrlFor, dropDatabase } from './databases.js';
+import { HistoryProbe, type CompletionProbe } from './history-probe.js';
+import { childEnv } from '../../src/config/load.js';
 
-import { baselineSink, enhancerSink, type JobSink } from './sinks';
-import { PRODUCT_CLI } from '../product';
+import { baselineSink, enhancerSink, type JobSink } from './sinks.js';
+import { PRODUCT_CLI } from '../product.js';
 
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
 

@@ -1,4 +1,4 @@
-import type { CpuPer1000 } from './process-cpu';
+import type { CpuPer1000 } from './process-cpu.js';
 
 /** One consumer's line in the CPU table. */
 export interface CpuRow {

@@ -1,5 +1,5 @@
-import { INGEST_TARGET_RPS, type IngestResult } from './ingest';
-import { round1 } from './stats';
+import { INGEST_TARGET_RPS, type IngestResult } from './ingest.js';
+import { round1 } from './stats.js';
 
 const pass = (r: IngestResult) => r.acceptedPerSecond >= INGEST_TARGET_RPS;
 /**

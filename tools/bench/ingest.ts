@@ -3,15 +3,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { deleteTopology, describeTopology, names } from '../../src/adapters/amqp/topology';
-import { childEnv } from '../../src/config/load';
-import { sign } from '../../src/ingest/signature';
-import type { BenchOptions } from './args';
-import { Cleanup, onBroker } from './cleanup';
-import { ConsumerProcess, type Exit } from './consumer-process';
-import { WORKER_NODE_FLAGS, freePort } from './consumers';
-import { pollUntil } from './wait';
-import { PRODUCT_CLI } from '../product';
+import { deleteTopology, describeTopology, names } from '../../src/adapters/amqp/topology.js';
+import { childEnv } from '../../src/config/load.js';
+import { sign } from '../../src/ingest/signature.js';
+import type { BenchOptions } from './args.js';
+import { Cleanup, onBroker } from './cleanup.js';
+import { ConsumerProcess, type Exit } from './consumer-process.js';
+import { WORKER_NODE_FLAGS, freePort } from './consumers.js';
+import { pollUntil } from './wait.js';
+import { PRODUCT_CLI } from '../product.js';
 
 /** What `enhancer ingest` is held to (the issue's target, publisher confirms on). */
 export const INGEST_TARGET_RPS = 2_000;

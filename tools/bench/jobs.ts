@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from '../../src/domain/job';
+import type { Job } from '../../src/domain/job.js';
 
 const priorities = ['low', 'medium', 'high', 'critical'] as const;
 

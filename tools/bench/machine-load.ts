@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { sleep } from './wait';
+import { sleep } from './wait.js';
 
 /** Above this share of all cores busy before the bench starts, its figures are not to be trusted. */
 export const BUSY_WARNING_PCT = 15;

@@ -5,20 +5,20 @@
  * queue). Progress goes to stderr; stdout gets the tables, then one JSON line.
  */
 import { randomBytes } from 'node:crypto';
-import { parseBenchArgs, usage } from './args';
-import { Cleanup } from './cleanup';
-import { prepareBaseline, prepareCeiling, prepareEnhancer } from './consumers';
-import { renderCpu } from './cpu-report';
-import { renderScale, scaleOf } from './scale';
-import { BUSY_WARNING_PCT, machineBusyPct } from './machine-load';
-import { measure, measureThroughput, type ConsumerResult, type ThroughputResult } from './measure';
-import { overheadOf, renderOverhead } from './overhead';
-import { medianResult } from './rounds';
-import { renderJson, renderTable, type MainResults } from './report';
-import { measureIngest } from './ingest';
-import { ingestJson, renderIngest } from './ingest-report';
-import { runContextBench } from './context/index';
-import { contextJson, renderContext } from './context/report';
+import { parseBenchArgs, usage } from './args.js';
+import { Cleanup } from './cleanup.js';
+import { prepareBaseline, prepareCeiling, prepareEnhancer } from './consumers.js';
+import { renderCpu } from './cpu-report.js';
+import { renderScale, scaleOf } from './scale.js';
+import { BUSY_WARNING_PCT, machineBusyPct } from './machine-load.js';
+import { measure, measureThroughput, type ConsumerResult, type ThroughputResult } from './measure.js';
+import { overheadOf, renderOverhead } from './overhead.js';
+import { medianResult } from './rounds.js';
+import { renderJson, renderTable, type MainResults } from './report.js';
+import { measureIngest } from './ingest.js';
+import { ingestJson, renderIngest } from './ingest-report.js';
+import { runContextBench } from './context/index.js';
+import { contextJson, renderContext } from './context/report.js';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 

@@ -1,15 +1,15 @@
-import type { BenchOptions } from './args';
-import { onBroker } from './cleanup';
-import type { ConsumerProcess, Exit } from './consumer-process';
-import type { ConsumerUnderTest } from './consumers';
-import type { CompletionProbe } from './history-probe';
-import { makeJob } from './jobs';
-import { publishPaced } from './paced-load';
-import { cpuPer1000, readGroups, type CpuPer1000, type CpuReading } from './process-cpu';
-import { mb, readCpuMs, readMemory } from './proc-status';
-import { publishAll, type JobSink } from './sinks';
-import { summarise, type LatencySummary } from './stats';
-import { pollUntil, sleep } from './wait';
+import type { BenchOptions } from './args.js';
+import { onBroker } from './cleanup.js';
+import type { ConsumerProcess, Exit } from './consumer-process.js';
+import type { ConsumerUnderTest } from './consumers.js';
+import type { CompletionProbe } from './history-probe.js';
+import { makeJob } from './jobs.js';
+import { publishPaced } from './paced-load.js';
+import { cpuPer1000, readGroups, type CpuPer1000, type CpuReading } from './process-cpu.js';
+import { mb, readCpuMs, readMemory } from './proc-status.js';
+import { publishAll, type JobSink } from './sinks.js';
+import { summarise, type LatencySummary } from './stats.js';
+import { pollUntil, sleep } from './wait.js';
 
 export interface ConsumerResult {
   readonly name: string;

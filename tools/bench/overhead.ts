@@ -1,5 +1,5 @@
-import type { ConsumerResult, ThroughputResult } from './measure';
-import { median } from './rounds';
+import type { ConsumerResult, ThroughputResult } from './measure.js';
+import { median } from './rounds.js';
 
 /** Observability may cost at most this share of throughput. */
 export const MAX_OVERHEAD = 0.1;

@@ -1,6 +1,6 @@
-import type { Job } from '../../src/domain/job';
-import type { JobSink } from './sinks';
-import { sleep } from './wait';
+import type { Job } from '../../src/domain/job.js';
+import type { JobSink } from './sinks.js';
+import { sleep } from './wait.js';
 
 export interface PacedResult {
   /** Date.now() just before each job was published, by job_id. */

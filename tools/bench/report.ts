@@ -1,11 +1,11 @@
 import os from 'node:os';
-import type { BenchOptions } from './args';
-import { BUSY_WARNING_PCT } from './machine-load';
-import type { ConsumerResult } from './measure';
-import { round1 } from './stats';
-import { overheadJson, type OverheadRow } from './overhead';
-import { cpuJson } from './cpu-report';
-import { scaleJson, type ScalePoint } from './scale';
+import type { BenchOptions } from './args.js';
+import { BUSY_WARNING_PCT } from './machine-load.js';
+import type { ConsumerResult } from './measure.js';
+import { round1 } from './stats.js';
+import { overheadJson, type OverheadRow } from './overhead.js';
+import { cpuJson } from './cpu-report.js';
+import { scaleJson, type ScalePoint } from './scale.js';
 
 /** What enhancer is held to (issue 11: 2× the naive worker; p99, idle RSS and start-up kept). */
 export const targets = {

@@ -1,5 +1,5 @@
-import type { ConsumerResult } from './measure';
-import type { CpuPer1000 } from './process-cpu';
+import type { ConsumerResult } from './measure.js';
+import type { CpuPer1000 } from './process-cpu.js';
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

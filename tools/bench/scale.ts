@@ -1,6 +1,6 @@
-import type { ThroughputResult } from './measure';
-import type { CpuPer1000 } from './process-cpu';
-import { median, medianCpu } from './rounds';
+import type { ThroughputResult } from './measure.js';
+import type { CpuPer1000 } from './process-cpu.js';
+import { median, medianCpu } from './rounds.js';
 
 /** The scale-out curve: N enhancer processes on one queue, as KEDA runs them. */
 export interface ScalePoint {

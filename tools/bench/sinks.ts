@@ -1,8 +1,8 @@
 import amqp from 'amqplib';
-import { ConfirmPublisher, jobProperties } from '../../src/adapters/amqp/confirm-publisher';
-import { openProducer } from '../../src/adapters/amqp/producer';
-import type { Job } from '../../src/domain/job';
-import { baselineQueueArgs } from './baseline-queue';
+import { ConfirmPublisher, jobProperties } from '../../src/adapters/amqp/confirm-publisher.js';
+import { openProducer } from '../../src/adapters/amqp/producer.js';
+import type { Job } from '../../src/domain/job.js';
+import { baselineQueueArgs } from './baseline-queue.js';
 
 /** Where the bench publishes a consumer's jobs; each publish resolves when the broker confirmed it. */
 export interface JobSink {

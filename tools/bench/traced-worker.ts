@@ -5,8 +5,8 @@
  */
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { loadConfig } from '../../src/config/load';
-import { serveWorker } from '../../src/worker/serve';
+import { loadConfig } from '../../src/config/load.js';
+import { serveWorker } from '../../src/worker/serve.js';
 
 let spans = 0;
 const dropAll: SpanExporter = {

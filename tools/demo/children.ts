@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { stopChild, type Exit } from '../child-exit';
-import { PRODUCT_CLI } from '../product';
+import { stopChild, type Exit } from '../child-exit.js';
+import { PRODUCT_CLI } from '../product.js';
 
 const CLI = PRODUCT_CLI;
 

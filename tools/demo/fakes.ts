@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startFakeModel, type FakeModel } from '../fakes/openai-server';
-import { startFakeServiceDesk, type FakeServiceDesk } from '../fakes/servicedesk-server';
+import { startFakeModel, type FakeModel } from '../fakes/openai-server.js';
+import { startFakeServiceDesk, type FakeServiceDesk } from '../fakes/servicedesk-server.js';
 
 export interface DemoFakes {
   readonly model: FakeModel;

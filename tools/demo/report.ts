@@ -1,5 +1,5 @@
-import type { HistoryRow } from './services';
-import type { Sample } from './tickets';
+import type { HistoryRow } from './services.js';
+import type { Sample } from './tickets.js';
 
 /** Left-aligned columns (right-aligned where `right` says), two spaces apart, no trailing blanks. */
 export function table(head: readonly string[], rows: readonly string[][], right: readonly number[] = []) {

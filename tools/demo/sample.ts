@@ -7,7 +7,7 @@ import {
   sampleTickets,
   type QueryTicket,
   type SampleSpec,
-} from '../sample/generate';
+} from '../sample/generate.js';
 
 /** The demo's two tenants: a few hundred past tickets, a few dozen articles and machines each. */
 export const DEMO_SPECS: readonly SampleSpec[] = [

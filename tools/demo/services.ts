@@ -1,6 +1,6 @@
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import pg from 'pg';
-import { deleteTopology, describeTopology, names, type Topology } from '../../src/adapters/amqp/topology';
+import { deleteTopology, describeTopology, names, type Topology } from '../../src/adapters/amqp/topology.js';
 
 /** The same server as `databaseUrl`, another database. */
 export function withDatabase(databaseUrl: string, database: string): string {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from '../../src/domain/job';
-import { DEMO_SPECS, knownMachines, sampleQueries } from './sample';
+import type { Job } from '../../src/domain/job.js';
+import { DEMO_SPECS, knownMachines, sampleQueries } from './sample.js';
 
 /** One demo ticket: the job as `enhancer enqueue --file` reads it, and what its context must hold. */
 export interface Sample {

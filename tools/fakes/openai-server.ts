@@ -1,4 +1,4 @@
-import { listen, readBody, sendJson, type FakeServer } from './http-fake';
+import { listen, readBody, sendJson, type FakeServer } from './http-fake.js';
 
 /** What the fake model does with the next request. */
 export type ModelBehaviour =

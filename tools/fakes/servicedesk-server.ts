@@ -1,5 +1,5 @@
 import { URL } from 'node:url';
-import { listen, readBody, sendJson, type FakeServer } from './http-fake';
+import { listen, readBody, sendJson, type FakeServer } from './http-fake.js';
 
 export interface RecordedNote {
   readonly id: string;

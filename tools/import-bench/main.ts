@@ -5,17 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../src/config/load';
-import { migrate, openOrm } from '../../src/adapters/db/orm';
-import { importRows } from '../../src/adapters/db/import/import-rows';
-import type { ImportPhase } from '../../src/adapters/db/import/pg-import-target';
-import type { ImportFormat } from '../../src/import/format';
-import type { ImportKind } from '../../src/import/kinds';
-import { databaseUrlFor, dropDatabase } from '../bench/databases';
-import { BUSY_WARNING_PCT, machineBusyPct } from '../bench/machine-load';
-import { ticketsInsertFloor } from './floor';
-import { measureCliMemory, type MemoryRun } from './memory';
-import { sampleSource } from './sample-data';
+import { loadConfig } from '../../src/config/load.js';
+import { migrate, openOrm } from '../../src/adapters/db/orm.js';
+import { importRows } from '../../src/adapters/db/import/import-rows.js';
+import type { ImportPhase } from '../../src/adapters/db/import/pg-import-target.js';
+import type { ImportFormat } from '../../src/import/format.js';
+import type { ImportKind } from '../../src/import/kinds.js';
+import { databaseUrlFor, dropDatabase } from '../bench/databases.js';
+import { BUSY_WARNING_PCT, machineBusyPct } from '../bench/machine-load.js';
+import { ticketsInsertFloor } from './floor.js';
+import { measureCliMemory, type MemoryRun } from './memory.js';
+import { sampleSource } from './sample-data.js';
 
 const log = (line: string) => process.stderr.write(`bench:import: ${line}\n`);
 

@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import { childEnv } from '../../src/config/load';
-import { mb, readMemory } from '../bench/proc-status';
-import { sampleSource } from './sample-data';
-import { PRODUCT_CLI } from '../product';
+import { childEnv } from '../../src/config/load.js';
+import { mb, readMemory } from '../bench/proc-status.js';
+import { sampleSource } from './sample-data.js';
+import { PRODUCT_CLI } from '../product.js';
 
 export interface MemoryRun {
   readonly rows: number;

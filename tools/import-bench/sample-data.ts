@@ -4,8 +4,8 @@
  * vocabulary with a skewed frequency, as in real text, so tsvectors and lexeme counts look real.
  */
 import { Readable } from 'node:stream';
-import type { ImportFormat } from '../../src/import/format';
-import type { ImportKind } from '../../src/import/kinds';
+import type { ImportFormat } from '../../src/import/format.js';
+import type { ImportKind } from '../../src/import/kinds.js';
 
 const WORDS = (
   'printer vpn email outlook password reset account locked laptop screen monitor keyboard mouse network ' +

@@ -4,8 +4,8 @@
  * whose related past tickets are known, so the search's recall can be measured. The same spec always
  * gives the same lines (a seeded PRNG, a fixed base date).
  */
-import { Prng } from './prng';
-import { SYLLABLES, TOPICS, type Topic } from './topics';
+import { Prng } from './prng.js';
+import { SYLLABLES, TOPICS, type Topic } from './topics.js';
 
 export interface SampleSpec {
   readonly tenant: string;

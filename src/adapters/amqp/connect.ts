@@ -1,7 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { DEFAULTS, type AmqpBounds } from '../../config/schema';
-import { backgroundClock } from '../../lib/clock';
-import { watchSilence, type WatchedStream } from './silence-watch';
+import { DEFAULTS, type AmqpBounds } from '../../config/schema.js';
+import { backgroundClock } from '../../lib/clock.js';
+import { watchSilence, type WatchedStream } from './silence-watch.js';
 
 /**
  * Every connection enhancer opens: named for `rabbitmqctl list_connections`, and bounded.

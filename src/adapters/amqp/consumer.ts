@@ -1,9 +1,9 @@
-import type { ConsumerEvents, ConsumerLink, ConsumerPort, Delivery, JobBus } from '../../worker/ports';
-import { toDelivery } from './delivery';
-import { AmqpJobBus } from './job-bus';
-import type { AmqpLink } from './link';
-import type { AmqpSession } from './session';
-import type { Names } from './topology';
+import type { ConsumerEvents, ConsumerLink, ConsumerPort, Delivery, JobBus } from '../../worker/ports.js';
+import { toDelivery } from './delivery.js';
+import { AmqpJobBus } from './job-bus.js';
+import type { AmqpLink } from './link.js';
+import type { AmqpSession } from './session.js';
+import type { Names } from './topology.js';
 
 /**
  * The worker's consumer port on RabbitMQ: fresh jobs from the jobs queue, suspects one by one from the

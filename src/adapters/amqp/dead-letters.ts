@@ -1,10 +1,10 @@
 import type { Channel, GetMessage } from 'amqplib';
-import { isUuid } from '../../domain/job';
-import type { ConfirmPublisher } from './confirm-publisher';
-import { jobProperties } from './confirm-publisher';
-import { H, carriedHeaders, intHeader, stringHeader, type Headers } from './headers';
-import { ReplayInterrupted } from './replay-interrupted';
-import type { Names } from './topology';
+import { isUuid } from '../../domain/job.js';
+import type { ConfirmPublisher } from './confirm-publisher.js';
+import { jobProperties } from './confirm-publisher.js';
+import { H, carriedHeaders, intHeader, stringHeader, type Headers } from './headers.js';
+import { ReplayInterrupted } from './replay-interrupted.js';
+import type { Names } from './topology.js';
 
 /** One message in the dead-letter queue, as an operator reads it. */
 export interface DeadLetter {

@@ -1,6 +1,6 @@
 import type { Channel, Message } from 'amqplib';
-import type { Delivery } from '../../worker/ports';
-import { H, intHeader, stringHeader } from './headers';
+import type { Delivery } from '../../worker/ports.js';
+import { H, intHeader, stringHeader } from './headers.js';
 
 /**
  * Wraps a message so that settling it is safe after its channel died: the broker has already

@@ -1,8 +1,8 @@
-import type { DeadLetterInfo, DelayInfo, Delivery, FailureInfo, JobBus } from '../../worker/ports';
-import type { ConfirmPublisher } from './confirm-publisher';
-import { jobProperties } from './confirm-publisher';
-import { H, carriedHeaders, clip } from './headers';
-import { retryRoutingKey, type Names } from './topology';
+import type { DeadLetterInfo, DelayInfo, Delivery, FailureInfo, JobBus } from '../../worker/ports.js';
+import type { ConfirmPublisher } from './confirm-publisher.js';
+import { jobProperties } from './confirm-publisher.js';
+import { H, carriedHeaders, clip } from './headers.js';
+import { retryRoutingKey, type Names } from './topology.js';
 
 /** The worker's broker port on RabbitMQ: every move is a confirmed publish of a fresh message. */
 export class AmqpJobBus implements JobBus {

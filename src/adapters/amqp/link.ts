@@ -1,10 +1,10 @@
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import type { AmqpBounds } from '../../config/schema';
-import type { Clock } from '../../lib/clock';
-import { settlesWithin } from '../../lib/with-timeout';
-import { ConfirmPublisher } from './confirm-publisher';
-import { connectAmqp, destroySocket } from './connect';
-import { assertTopology, type Topology } from './topology';
+import type { AmqpBounds } from '../../config/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { settlesWithin } from '../../lib/with-timeout.js';
+import { ConfirmPublisher } from './confirm-publisher.js';
+import { connectAmqp, destroySocket } from './connect.js';
+import { assertTopology, type Topology } from './topology.js';
 
 export interface LinkOptions {
   readonly url: string;

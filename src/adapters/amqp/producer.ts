@@ -1,13 +1,13 @@
 import { SpanKind, context, trace, type Context, type Tracer } from '@opentelemetry/api';
-import type { AmqpBounds } from '../../config/schema';
-import { DEFAULTS } from '../../config/schema';
-import { systemClock } from '../../lib/clock';
-import type { Job } from '../../domain/job';
-import { TRACER_NAME, inSpan, injectTraceContext, withOwnIds } from '../../observability/tracing';
-import { jobProperties, type ConfirmPublisher } from './confirm-publisher';
-import { H } from './headers';
-import { openLink } from './link';
-import { JOB_ROUTING_KEY, describeTopology, names, type Names } from './topology';
+import type { AmqpBounds } from '../../config/schema.js';
+import { DEFAULTS } from '../../config/schema.js';
+import { systemClock } from '../../lib/clock.js';
+import type { Job } from '../../domain/job.js';
+import { TRACER_NAME, inSpan, injectTraceContext, withOwnIds } from '../../observability/tracing.js';
+import { jobProperties, type ConfirmPublisher } from './confirm-publisher.js';
+import { H } from './headers.js';
+import { openLink } from './link.js';
+import { JOB_ROUTING_KEY, describeTopology, names, type Names } from './topology.js';
 
 /** Sends jobs through exchange P with key `job`, each confirmed by the broker. */
 export interface JobSender {

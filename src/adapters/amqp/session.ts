@@ -1,8 +1,8 @@
-import { backoffMs, type Backoff } from '../../domain/retry-policy';
-import { errorMessage } from '../../lib/error-message';
-import { retryUntil } from '../../lib/retry-until';
-import type { Fields, Logger } from '../../observability/logger';
-import { openLink, type AmqpLink, type LinkOptions } from './link';
+import { backoffMs, type Backoff } from '../../domain/retry-policy.js';
+import { errorMessage } from '../../lib/error-message.js';
+import { retryUntil } from '../../lib/retry-until.js';
+import type { Fields, Logger } from '../../observability/logger.js';
+import { openLink, type AmqpLink, type LinkOptions } from './link.js';
 
 export interface SessionOptions extends LinkOptions {
   /** The capped, jittered backoff between tries (AMQP_RECONNECT_*). */

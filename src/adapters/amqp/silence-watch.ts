@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../lib/clock';
+import type { Clock, Timer } from '../../lib/clock.js';
 
 /** The socket as far as the watch needs it. */
 export interface WatchedStream {

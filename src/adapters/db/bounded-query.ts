@@ -1,6 +1,6 @@
-import type { Clock } from '../../lib/clock';
-import { withTimeout } from '../../lib/with-timeout';
-import type { PgLinks, RawPgClient } from './pg-links';
+import type { Clock } from '../../lib/clock.js';
+import { withTimeout } from '../../lib/with-timeout.js';
+import type { PgLinks, RawPgClient } from './pg-links.js';
 
 /** A pooled connection that can run a simple-protocol query (pg's Client). */
 export interface QueryClient extends RawPgClient {

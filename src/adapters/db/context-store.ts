@@ -6,11 +6,11 @@ import type {
   ReadOptions,
   SimilarTicket,
   TicketQuery,
-} from '../../pipeline/context/types';
-import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries';
-import type { Statement } from './sql/statement';
-import { tenantQuery } from './tenant-query';
-import type { PgLinks } from './pg-links';
+} from '../../pipeline/context/types.js';
+import { assetsStatement, kbArticlesStatement, similarTicketsStatement } from './sql/context-queries.js';
+import type { Statement } from './sql/statement.js';
+import { tenantQuery } from './tenant-query.js';
+import type { PgLinks } from './pg-links.js';
 
 /** Rows as the driver returns them (numeric scores arrive as numbers: the SQL casts to float8). */
 interface TicketRow {

@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { DEFAULTS } from '../../config/schema';
-import { systemClock, type Clock } from '../../lib/clock';
-import { errorKind } from '../../domain/errors';
-import { errorMessage } from '../../lib/error-message';
-import { Batcher } from '../../lib/batcher';
-import { StallWatch } from '../../lib/stall-watch';
-import { settlesWithin, withTimeout } from '../../lib/with-timeout';
+import { DEFAULTS } from '../../config/schema.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
+import { errorKind } from '../../domain/errors.js';
+import { errorMessage } from '../../lib/error-message.js';
+import { Batcher } from '../../lib/batcher.js';
+import { StallWatch } from '../../lib/stall-watch.js';
+import { settlesWithin, withTimeout } from '../../lib/with-timeout.js';
 import type {
   Claim,
   ClaimState,
@@ -16,7 +16,7 @@ import type {
   HistoryStore,
   ForceFailRecord,
   RetryMark,
-} from '../../domain/history';
+} from '../../domain/history.js';
 import {
   claimStatement,
   completeStatement,
@@ -24,13 +24,13 @@ import {
   forceFailStatement,
   retryStatement,
   abandonStatement,
-} from './sql/history-ops';
-import { inline, type Statement } from './sql/statement';
-import { classifyDbError, isDataError } from './pg-errors';
-import { boundedQuery, type QueryBounds } from './bounded-query';
-import { ANSWER_MARGIN_MS, openOrm, type OrmOptions } from './orm';
-import { PgLinks } from './pg-links';
-import { tenantScope } from './tenant-scope';
+} from './sql/history-ops.js';
+import { inline, type Statement } from './sql/statement.js';
+import { classifyDbError, isDataError } from './pg-errors.js';
+import { boundedQuery, type QueryBounds } from './bounded-query.js';
+import { ANSWER_MARGIN_MS, openOrm, type OrmOptions } from './orm.js';
+import { PgLinks } from './pg-links.js';
+import { tenantScope } from './tenant-scope.js';
 
 type Result = ClaimState | boolean;
 interface PgResult {

@@ -1,10 +1,10 @@
 import { MikroORM, knex, type Knex, type Options } from '@mikro-orm/postgresql';
-import { DEFAULTS, type DbBounds } from '../../config/schema';
-import { systemClock } from '../../lib/clock';
-import { withTimeout } from '../../lib/with-timeout';
-import { EnhancementHistorySchema } from './entities';
-import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities';
-import type { PgLinks, RawPgClient } from './pg-links';
+import { DEFAULTS, type DbBounds } from '../../config/schema.js';
+import { systemClock } from '../../lib/clock.js';
+import { withTimeout } from '../../lib/with-timeout.js';
+import { EnhancementHistorySchema } from './entities.js';
+import { IpAssetSchema, KbArticleSchema, SearchLexemeSchema, TicketSchema } from './context-entities.js';
+import type { PgLinks, RawPgClient } from './pg-links.js';
 
 export interface OrmOptions {
   readonly databaseUrl: string;

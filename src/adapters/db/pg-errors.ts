@@ -1,4 +1,4 @@
-import { InfrastructureError, ValidationError } from '../../domain/errors';
+import { InfrastructureError, ValidationError } from '../../domain/errors.js';
 
 /**
  * SQLSTATE classes that mean "this data is wrong" (22 data exception, 23 integrity, 42 access rule or

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { replayResetStatement, undoReplayResetStatement } from './sql/history-ops';
-import { statementTimeoutOf } from './orm';
-import { tenantQuery } from './tenant-query';
+import { replayResetStatement, undoReplayResetStatement } from './sql/history-ops.js';
+import { statementTimeoutOf } from './orm.js';
+import { tenantQuery } from './tenant-query.js';
 
 /**
  * Before a dead letter is replayed: its row goes back to pending with no attempts, unless completed.

@@ -1,11 +1,11 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { systemClock } from '../../lib/clock';
-import { boundedQuery, type ConnectionPool } from './bounded-query';
-import { ANSWER_MARGIN_MS } from './orm';
-import { classifyDbError } from './pg-errors';
-import type { PgLinks } from './pg-links';
-import { inline, type Statement } from './sql/statement';
-import { tenantScope } from './tenant-scope';
+import { systemClock } from '../../lib/clock.js';
+import { boundedQuery, type ConnectionPool } from './bounded-query.js';
+import { ANSWER_MARGIN_MS } from './orm.js';
+import { classifyDbError } from './pg-errors.js';
+import type { PgLinks } from './pg-links.js';
+import { inline, type Statement } from './sql/statement.js';
+import { tenantScope } from './tenant-scope.js';
 
 /**
  * One statement as `tenantId`, in one round trip: its {@link tenantScope} (the role, the tenant setting

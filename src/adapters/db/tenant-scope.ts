@@ -1,4 +1,4 @@
-import type { Statement } from './sql/statement';
+import type { Statement } from './sql/statement.js';
 
 /** The role every tenant's statements run as; the policies on the tenant tables are written for it. */
 export const TENANT_ROLE = 'enhancer_tenant';

@@ -1,8 +1,8 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type { LeaseOutcome, WritebackStore } from '../../pipeline/writeback/ports';
-import { leaseStatement, releaseStatement, saveStatement } from './sql/writeback-ops';
-import { tenantQuery } from './tenant-query';
-import type { PgLinks } from './pg-links';
+import type { LeaseOutcome, WritebackStore } from '../../pipeline/writeback/ports.js';
+import { leaseStatement, releaseStatement, saveStatement } from './sql/writeback-ops.js';
+import { tenantQuery } from './tenant-query.js';
+import type { PgLinks } from './pg-links.js';
 
 interface LeaseRow {
   note_id: string | null;

@@ -4,7 +4,7 @@ import {
   type ChatAnswer,
   type ChatModel,
   type ChatRequest,
-} from '../../pipeline/synthesis/chat-model';
+} from '../../pipeline/synthesis/chat-model.js';
 
 export interface OpenAiChatOptions {
   /** LLM_BASE_URL: OpenAI, or any compatible server (vLLM, Ollama, llama.cpp, a gateway). */

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { ServiceDeskTarget } from '../../tenants/tenants';
+import type { ServiceDeskTarget } from '../../tenants/tenants.js';
 import {
   HelpdeskError,
   type CallOptions,
   type Helpdesk,
   type HelpdeskNote,
-} from '../../pipeline/writeback/ports';
+} from '../../pipeline/writeback/ports.js';
 
 const ACCEPT = 'application/vnd.manageengine.sdp.v3+json';
 /** Notes read when looking for an earlier one of ours: the newest first, at most this many. */

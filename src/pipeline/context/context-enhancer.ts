@@ -1,12 +1,12 @@
-import { PermanentError, TransientError, errorKind } from '../../domain/errors';
-import { errorMessage } from '../../lib/error-message';
-import type { Tenant } from '../../tenants/tenants';
-import type { Enhancer } from '../enhancer';
-import type { Synthesizer } from '../synthesis/synthesize';
-import { writeBack, type WritebackOptions, type WritebackRecord } from '../writeback/write-back';
-import { gatherContext, type GatherOptions } from './gather';
-import { clip, extractiveNote } from './note';
-import type { EnhancementRecord, Synthesis } from './types';
+import { PermanentError, TransientError, errorKind } from '../../domain/errors.js';
+import { errorMessage } from '../../lib/error-message.js';
+import type { Tenant } from '../../tenants/tenants.js';
+import type { Enhancer } from '../enhancer.js';
+import type { Synthesizer } from '../synthesis/synthesize.js';
+import { writeBack, type WritebackOptions, type WritebackRecord } from '../writeback/write-back.js';
+import { gatherContext, type GatherOptions } from './gather.js';
+import { clip, extractiveNote } from './note.js';
+import type { EnhancementRecord, Synthesis } from './types.js';
 
 export interface ContextEnhancerOptions extends GatherOptions {
   /** NOTE_MAX_CHARS. */

@@ -1,11 +1,11 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Clock } from '../../lib/clock';
-import { InfrastructureError, TransientError } from '../../domain/errors';
-import type { Job } from '../../domain/job';
-import type { EnhanceContext } from '../enhancer';
-import { extractAddresses, hostnameCandidates } from './addresses';
-import { runStep, type StepOutcome } from './run-step';
-import { MAX_SEARCH_CHARS, plainText, subjectProbe } from './text';
+import type { Clock } from '../../lib/clock.js';
+import { InfrastructureError, TransientError } from '../../domain/errors.js';
+import type { Job } from '../../domain/job.js';
+import type { EnhanceContext } from '../enhancer.js';
+import { extractAddresses, hostnameCandidates } from './addresses.js';
+import { runStep, type StepOutcome } from './run-step.js';
+import { MAX_SEARCH_CHARS, plainText, subjectProbe } from './text.js';
 import {
   STEP_NAMES,
   type Context,
@@ -15,7 +15,7 @@ import {
   type StepReport,
   type StepStatus,
   type TicketQuery,
-} from './types';
+} from './types.js';
 
 /** Where per-step timings go (`enhancement_step_duration_seconds{step,status}`). */
 export interface StepMetrics {

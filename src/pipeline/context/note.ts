@@ -1,4 +1,4 @@
-import type { AssetMatch, Context, KbArticle, SimilarTicket, StepName, StepReport } from './types';
+import type { AssetMatch, Context, KbArticle, SimilarTicket, StepName, StepReport } from './types.js';
 
 /** Characters of a resolution's gist and of an article's excerpt on the note. */
 const GIST_CHARS = 220;

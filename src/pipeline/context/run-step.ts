@@ -1,6 +1,6 @@
-import type { Clock, Timer } from '../../lib/clock';
-import { errorMessage } from '../../lib/error-message';
-import type { ReadOptions, StepReport } from './types';
+import type { Clock, Timer } from '../../lib/clock.js';
+import { errorMessage } from '../../lib/error-message.js';
+import type { ReadOptions, StepReport } from './types.js';
 
 /** The share of a step's budget Postgres gets (statement_timeout): it cancels before we stop waiting. */
 const SERVER_SHARE = 0.9;

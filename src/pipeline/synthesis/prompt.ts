@@ -1,7 +1,7 @@
-import type { Job } from '../../domain/job';
-import { clip } from '../context/note';
-import { plainText } from '../context/text';
-import type { Context } from '../context/types';
+import type { Job } from '../../domain/job.js';
+import { clip } from '../context/note.js';
+import { plainText } from '../context/text.js';
+import type { Context } from '../context/types.js';
 
 /** Characters of the ticket's own text given to the model. */
 const TICKET_CHARS = 4_000;

@@ -1,10 +1,10 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Clock } from '../../lib/clock';
-import type { Job } from '../../domain/job';
-import type { EnhanceContext } from '../enhancer';
-import type { Context, Synthesis } from '../context/types';
-import { ChatError, type ChatFailure, type ChatModel } from './chat-model';
-import { systemMessage, userMessage } from './prompt';
+import type { Clock } from '../../lib/clock.js';
+import type { Job } from '../../domain/job.js';
+import type { EnhanceContext } from '../enhancer.js';
+import type { Context, Synthesis } from '../context/types.js';
+import { ChatError, type ChatFailure, type ChatModel } from './chat-model.js';
+import { systemMessage, userMessage } from './prompt.js';
 
 /** Below this much time left, the model is not asked: the extractive note is better than a timeout. */
 export const MIN_LLM_MS = 1_000;

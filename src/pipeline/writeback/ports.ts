@@ -1,4 +1,4 @@
-import type { ServiceDeskTarget } from '../../tenants/tenants';
+import type { ServiceDeskTarget } from '../../tenants/tenants.js';
 
 /** One note on a helpdesk request, as the list call returns it. */
 export interface HelpdeskNote {

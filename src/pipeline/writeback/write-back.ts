@@ -1,12 +1,12 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Clock } from '../../lib/clock';
-import { PermanentError, TransientError } from '../../domain/errors';
-import { errorMessage } from '../../lib/error-message';
-import type { Job } from '../../domain/job';
-import type { ServiceDeskTarget } from '../../tenants/tenants';
-import type { EnhanceContext } from '../enhancer';
-import { marker, noteHtml } from './note-html';
-import { HelpdeskError, type Helpdesk, type HelpdeskFailure, type WritebackStore } from './ports';
+import type { Clock } from '../../lib/clock.js';
+import { PermanentError, TransientError } from '../../domain/errors.js';
+import { errorMessage } from '../../lib/error-message.js';
+import type { Job } from '../../domain/job.js';
+import type { ServiceDeskTarget } from '../../tenants/tenants.js';
+import type { EnhanceContext } from '../enhancer.js';
+import { marker, noteHtml } from './note-html.js';
+import { HelpdeskError, type Helpdesk, type HelpdeskFailure, type WritebackStore } from './ports.js';
 
 /** Where write-backs are counted (`enhancement_writeback_total{outcome}`). */
 export interface WritebackMetrics {

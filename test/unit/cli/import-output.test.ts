@@ -1,5 +1,5 @@
-import { refusalLine, summaryLine } from '../../../src/cli/import-output';
-import type { ImportSummary } from '../../../src/import/types';
+import { refusalLine, summaryLine } from '../../../src/cli/import-output.js';
+import type { ImportSummary } from '../../../src/import/types.js';
 
 const base: ImportSummary = {
   kind: 'tickets',

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { openProgress } from '../../../src/cli/import-progress';
+import { openProgress } from '../../../src/cli/import-progress.js';
 
 /** Just enough of a terminal for cli-progress: it moves the cursor and clears lines. */
 class FakeTerminal extends Writable {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { CommanderError } from 'commander';
-import { hintFor, usageLine } from '../../../src/cli/errors';
-import { buildProgram } from '../../../src/cli/program';
+import { hintFor, usageLine } from '../../../src/cli/errors.js';
+import { buildProgram } from '../../../src/cli/program.js';
 
 /** Parses `argv` with the real program; nothing is run unless a command's action is reached. */
 async function parse(argv: string[]) {

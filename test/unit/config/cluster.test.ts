@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../../src/config/load';
+import { ConfigError, loadConfig } from '../../../src/config/load.js';
 
 describe('cluster config', () => {
   it('is off outside a cluster and leaves client-node settings at their defaults', () => {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../../src/config/load';
+import { ConfigError, loadConfig } from '../../../src/config/load.js';
 
 function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {

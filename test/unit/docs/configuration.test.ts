@@ -9,9 +9,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { configSchema } from '../../../src/config/schema';
-import { asEnvText, unwrap } from '../../../src/lib/schema-words';
-import { CHART_SETS, formattedConfigurationDoc } from '../../../tools/config-doc';
+import { configSchema } from '../../../src/config/schema.js';
+import { asEnvText, unwrap } from '../../../src/lib/schema-words.js';
+import { CHART_SETS, formattedConfigurationDoc } from '../../../tools/config-doc.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CHART = path.join(ROOT, 'charts/enhancer');

@@ -1,7 +1,7 @@
-import { AttemptAborted, runWithDeadline, type AttemptOutcome } from '../../../src/domain/deadline';
-import { DeadlineError } from '../../../src/domain/errors';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
-import { FakeClock } from '../../helpers/fake-clock';
+import { AttemptAborted, runWithDeadline, type AttemptOutcome } from '../../../src/domain/deadline.js';
+import { DeadlineError } from '../../../src/domain/errors.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 const SOFT = 100;
 const HARD = 200;

@@ -1,7 +1,7 @@
-import { decodeJob } from '../../../src/domain/decode';
-import { ValidationError } from '../../../src/domain/errors';
-import { MAX_BODY_BYTES } from '../../../src/domain/job';
-import { JOB_ID, jobData } from '../../helpers/jobs';
+import { decodeJob } from '../../../src/domain/decode.js';
+import { ValidationError } from '../../../src/domain/errors.js';
+import { MAX_BODY_BYTES } from '../../../src/domain/job.js';
+import { JOB_ID, jobData } from '../../helpers/jobs.js';
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 

@@ -7,9 +7,9 @@ import {
   ValidationError,
   errorKind,
   errorType,
-} from '../../../src/domain/errors';
-import { errorMessage } from '../../../src/lib/error-message';
-import { AttemptAborted } from '../../../src/domain/deadline';
+} from '../../../src/domain/errors.js';
+import { errorMessage } from '../../../src/lib/error-message.js';
+import { AttemptAborted } from '../../../src/domain/deadline.js';
 
 describe('error classes', () => {
   it.each([

@@ -1,18 +1,18 @@
-import type { RetryPolicy } from '../../../src/domain/retry-policy';
+import type { RetryPolicy } from '../../../src/domain/retry-policy.js';
 import {
   DeadlineError,
   InfrastructureError,
   PermanentError,
   TransientError,
   ValidationError,
-} from '../../../src/domain/errors';
+} from '../../../src/domain/errors.js';
 import {
   MIN_WAIT_OUT_MS,
   backoffMs,
   decide,
   overDeliveryLimit,
   waitOutMs,
-} from '../../../src/domain/retry-policy';
+} from '../../../src/domain/retry-policy.js';
 
 const exact: RetryPolicy = { maxRetries: 3, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0 };
 const jittered: RetryPolicy = { ...exact, jitter: 0.2 };

@@ -1,4 +1,4 @@
-import { FakeClock } from '../../helpers/fake-clock';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 describe('FakeClock (the test double the other tests rely on)', () => {
   it('starts where told and moves only on advance', () => {

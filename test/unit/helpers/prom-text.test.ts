@@ -1,4 +1,4 @@
-import { parsePromText, samplesOf, valueOf } from '../../helpers/prom-text';
+import { parsePromText, samplesOf, valueOf } from '../../helpers/prom-text.js';
 
 const TEXT = `# HELP enhancement_tasks_total Finished attempts.
 # TYPE enhancement_tasks_total counter

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { csvRecords } from '../../../src/import/csv-records';
-import type { SourceEvent } from '../../../src/import/source';
+import { csvRecords } from '../../../src/import/csv-records.js';
+import type { SourceEvent } from '../../../src/import/source.js';
 
 async function read(
   chunks: (string | Buffer)[],

@@ -1,5 +1,5 @@
-import { timestampProblem } from '../../../src/import/fields';
-import { KINDS } from '../../../src/import/kinds';
+import { timestampProblem } from '../../../src/import/fields.js';
+import { KINDS } from '../../../src/import/kinds.js';
 
 describe('timestampProblem', () => {
   it.each([

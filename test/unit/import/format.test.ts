@@ -1,4 +1,4 @@
-import { detectFormat, sourceLabel } from '../../../src/import/format';
+import { detectFormat, sourceLabel } from '../../../src/import/format.js';
 
 describe('detectFormat', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { IssueLog, formatIssue, issueLines, show } from '../../../src/import/issues';
+import { IssueLog, formatIssue, issueLines, show } from '../../../src/import/issues.js';
 
 describe('issues', () => {
   it('prints an issue as file:line: field: reason', () => {

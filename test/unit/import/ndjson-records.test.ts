@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { ndjsonRecords } from '../../../src/import/ndjson-records';
-import type { SourceEvent } from '../../../src/import/source';
+import { ndjsonRecords } from '../../../src/import/ndjson-records.js';
+import type { SourceEvent } from '../../../src/import/source.js';
 
 async function read(chunks: (string | Buffer)[], maxRecordBytes?: number): Promise<SourceEvent[]> {
   const events: SourceEvent[] = [];

@@ -1,4 +1,4 @@
-import { hostnameProblem, networkProblem } from '../../../src/import/network';
+import { hostnameProblem, networkProblem } from '../../../src/import/network.js';
 
 describe('networkProblem', () => {
   it.each([

@@ -1,15 +1,15 @@
 import { Readable } from 'node:stream';
-import { runImport } from '../../../src/import/run-import';
-import type { Row } from '../../../src/import/kinds';
+import { runImport } from '../../../src/import/run-import.js';
+import type { Row } from '../../../src/import/kinds.js';
 import type {
   ImportOptions,
   ImportProgress,
   ImportSession,
   ImportTarget,
   WriteCounts,
-} from '../../../src/import/types';
-import { deferred, flushMicrotasks, type Deferred } from '../../helpers/deferred';
-import { FakeClock } from '../../helpers/fake-clock';
+} from '../../../src/import/types.js';
+import { deferred, flushMicrotasks, type Deferred } from '../../helpers/deferred.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** Records what the core asks of the database, and answers as told. */
 class FakeTarget implements ImportTarget {

@@ -1,5 +1,5 @@
-import { KINDS } from '../../../src/import/kinds';
-import { headerProblem, tenantProblem, validateRecord } from '../../../src/import/validate';
+import { KINDS } from '../../../src/import/kinds.js';
+import { headerProblem, tenantProblem, validateRecord } from '../../../src/import/validate.js';
 
 const ndjson = { tenantId: 'acme', format: 'ndjson' } as const;
 const csv = { tenantId: 'acme', format: 'csv' } as const;

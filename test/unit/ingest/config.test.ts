@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../../src/config/load';
+import { ConfigError, loadConfig } from '../../../src/config/load.js';
 
 describe('ingest configuration', () => {
   it('reads the ingest variables, durations in ms', () => {

@@ -1,6 +1,6 @@
-import { Dedup, type Claim } from '../../../src/ingest/dedup';
-import { FakeClock } from '../../helpers/fake-clock';
-import { flushMicrotasks } from '../../helpers/deferred';
+import { Dedup, type Claim } from '../../../src/ingest/dedup.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { flushMicrotasks } from '../../helpers/deferred.js';
 
 let n = 0;
 const newId = () => `job-${++n}`;

@@ -1,5 +1,5 @@
-import { isUuid } from '../../../src/domain/job';
-import { windowJobId } from '../../../src/ingest/job-ids';
+import { isUuid } from '../../../src/domain/job.js';
+import { windowJobId } from '../../../src/ingest/job-ids.js';
 
 const W = 300_000;
 

@@ -1,4 +1,4 @@
-import { mapTicket } from '../../../src/ingest/mapping';
+import { mapTicket } from '../../../src/ingest/mapping.js';
 
 describe('mapTicket', () => {
   it('maps the ServiceDesk Plus request shape: id → ticket_id, subject and description joined', () => {

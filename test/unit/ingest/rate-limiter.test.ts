@@ -1,5 +1,5 @@
-import { TokenBuckets } from '../../../src/ingest/rate-limiter';
-import { FakeClock } from '../../helpers/fake-clock';
+import { TokenBuckets } from '../../../src/ingest/rate-limiter.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 describe('TokenBuckets', () => {
   it('allows a burst, then refuses with the wait until the next token, then refills at the rate', () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { sign, signedMaterial, verifySignature } from '../../../src/ingest/signature';
+import { sign, signedMaterial, verifySignature } from '../../../src/ingest/signature.js';
 
 const SECRET = 'acme-webhook-secret-0123456789';
 const body = Buffer.from('{"ticket_id":"T-1","description":"printer","priority":"high"}');

@@ -1,16 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace, type Context } from '@opentelemetry/api';
-import type { Job } from '../../../src/domain/job';
-import { Dedup } from '../../../src/ingest/dedup';
-import { IngestMetrics } from '../../../src/ingest/metrics';
-import { TokenBuckets } from '../../../src/ingest/rate-limiter';
-import { sign } from '../../../src/ingest/signature';
-import type { Tenant } from '../../../src/tenants/tenants';
-import { webhookHandler, WEBHOOK_PATH } from '../../../src/ingest/webhook';
-import { silentLogger } from '../../../src/observability/logger';
-import { deferred, type Deferred } from '../../helpers/deferred';
-import { FakeClock } from '../../helpers/fake-clock';
+import type { Job } from '../../../src/domain/job.js';
+import { Dedup } from '../../../src/ingest/dedup.js';
+import { IngestMetrics } from '../../../src/ingest/metrics.js';
+import { TokenBuckets } from '../../../src/ingest/rate-limiter.js';
+import { sign } from '../../../src/ingest/signature.js';
+import type { Tenant } from '../../../src/tenants/tenants.js';
+import { webhookHandler, WEBHOOK_PATH } from '../../../src/ingest/webhook.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { deferred, type Deferred } from '../../helpers/deferred.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 /**
  * The webhook handler on a real http server (port 0) driven by real fetch requests, with fakes for

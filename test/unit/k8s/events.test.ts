@@ -1,7 +1,7 @@
-import { DeadLetterEvents, type PodEvent } from '../../../src/k8s/events';
-import { FakeClock } from '../../helpers/fake-clock';
-import { RecordingLogger } from '../../helpers/fakes';
-import { flushMicrotasks } from '../../helpers/deferred';
+import { DeadLetterEvents, type PodEvent } from '../../../src/k8s/events.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { RecordingLogger } from '../../helpers/fakes.js';
+import { flushMicrotasks } from '../../helpers/deferred.js';
 
 const START = Date.parse('2026-11-28T19:00:00.000Z');
 

@@ -1,7 +1,7 @@
-import { Janitor, abandonAfterMs } from '../../../src/k8s/janitor';
-import { FakeClock } from '../../helpers/fake-clock';
-import { RecordingLogger } from '../../helpers/fakes';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
+import { Janitor, abandonAfterMs } from '../../../src/k8s/janitor.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { RecordingLogger } from '../../helpers/fakes.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
 
 describe('abandonAfterMs', () => {
   it('adds every attempt at its hard timeout, every full retry delay and the margin', () => {

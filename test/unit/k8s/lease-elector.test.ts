@@ -3,10 +3,10 @@ import {
   LeaseConflict,
   type LeaseApi,
   type LeaseRecord,
-} from '../../../src/k8s/lease-elector';
-import { FakeClock } from '../../helpers/fake-clock';
-import { RecordingLogger } from '../../helpers/fakes';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
+} from '../../../src/k8s/lease-elector.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { RecordingLogger } from '../../helpers/fakes.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
 
 const DURATION = 15_000;
 const DEADLINE = 10_000;

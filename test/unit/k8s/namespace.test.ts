@@ -1,4 +1,4 @@
-import { SERVICE_ACCOUNT_NAMESPACE, resolveNamespace } from '../../../src/k8s/namespace';
+import { SERVICE_ACCOUNT_NAMESPACE, resolveNamespace } from '../../../src/k8s/namespace.js';
 
 describe('resolveNamespace', () => {
   it('prefers POD_NAMESPACE', async () => {

@@ -1,5 +1,5 @@
-import { Batcher, type BatcherOptions } from '../../../src/lib/batcher';
-import { deferred, flushMicrotasks, type Deferred } from '../../helpers/deferred';
+import { Batcher, type BatcherOptions } from '../../../src/lib/batcher.js';
+import { deferred, flushMicrotasks, type Deferred } from '../../helpers/deferred.js';
 
 interface Item {
   readonly id: string;

@@ -1,4 +1,4 @@
-import { Lifetime } from '../../../src/lib/lifetime';
+import { Lifetime } from '../../../src/lib/lifetime.js';
 
 describe('Lifetime', () => {
   it('releases in reverse order, reports a failing release and goes on, then resolves done', async () => {

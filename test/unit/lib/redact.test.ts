@@ -1,4 +1,4 @@
-import { redactSecrets } from '../../../src/lib/redact';
+import { redactSecrets } from '../../../src/lib/redact.js';
 
 describe('redactSecrets', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { retryUntil } from '../../../src/lib/retry-until';
-import { FakeClock } from '../../helpers/fake-clock';
+import { retryUntil } from '../../../src/lib/retry-until.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** Lets promise callbacks run between clock moves. */
 const flush = () => new Promise((r) => setImmediate(r));

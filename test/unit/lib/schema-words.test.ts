@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accepted, refusal, unwrap } from '../../../src/lib/schema-words';
+import { accepted, refusal, unwrap } from '../../../src/lib/schema-words.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 

@@ -1,6 +1,6 @@
-import { StallWatch } from '../../../src/lib/stall-watch';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
-import { FakeClock } from '../../helpers/fake-clock';
+import { StallWatch } from '../../../src/lib/stall-watch.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 const outage = (err: unknown) => (err as Error).message !== 'refused';
 

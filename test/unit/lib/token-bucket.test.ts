@@ -1,5 +1,5 @@
-import { TokenBucket } from '../../../src/lib/token-bucket';
-import { FakeClock } from '../../helpers/fake-clock';
+import { TokenBucket } from '../../../src/lib/token-bucket.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** The bucket as a yes/no gate on a clock, the way the Events notifier uses it. */
 const gate = (perMinute: number, burst: number, clock: FakeClock) => {

@@ -1,7 +1,7 @@
-import { untilSignal } from '../../../src/lib/until-signal';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
-import { FakeClock } from '../../helpers/fake-clock';
-import { RecordingLogger } from '../../helpers/fakes';
+import { untilSignal } from '../../../src/lib/until-signal.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { RecordingLogger } from '../../helpers/fakes.js';
 
 const lines = { stopping: 'stopping', stopped: 'stopped', fields: { grace_ms: 3_000 }, stopWithinMs: 13_000 };
 

@@ -1,6 +1,6 @@
-import { settlesWithin, withTimeout } from '../../../src/lib/with-timeout';
-import { FakeClock } from '../../helpers/fake-clock';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
+import { settlesWithin, withTimeout } from '../../../src/lib/with-timeout.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
 
 describe('withTimeout', () => {
   it('fails a call that never answers with a TimeoutError at the bound, and aborts its signal', async () => {

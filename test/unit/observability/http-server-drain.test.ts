@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Registry } from 'prom-client';
-import { startHealthServer } from '../../../src/observability/http-server';
-import { deferred } from '../../helpers/deferred';
+import { startHealthServer } from '../../../src/observability/http-server.js';
+import { deferred } from '../../helpers/deferred.js';
 
 /** A keep-alive request to 127.0.0.1:port, resolving with status, connection header and body. */
 function get(port: number, agent: http.Agent, path = '/work') {

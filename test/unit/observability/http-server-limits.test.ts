@@ -4,7 +4,7 @@ import {
   REQUEST_LIMITS,
   startHealthServer,
   type RequestLimits,
-} from '../../../src/observability/http-server';
+} from '../../../src/observability/http-server.js';
 
 /** Opens a connection, sends `text` and never finishes the request; resolves when the server cuts it. */
 function trickle(port: number, text: string) {

@@ -1,4 +1,4 @@
-import { livenessReason } from '../../../src/observability/liveness';
+import { livenessReason } from '../../../src/observability/liveness.js';
 
 const probe = (lag: string | null, abandoned: number, maxAbandoned = 4) =>
   livenessReason({ loopLag: () => lag, abandonedRunning: () => abandoned, maxAbandoned });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger, silentLogger } from '../../../src/observability/logger';
-import { deferred } from '../../helpers/deferred';
+import { createLogger, silentLogger } from '../../../src/observability/logger.js';
+import { deferred } from '../../helpers/deferred.js';
 
 /** A stream that hands each written line to the test, as it arrives. */
 function sink() {

@@ -1,5 +1,5 @@
-import { LoopLagMonitor } from '../../../src/observability/loop-lag';
-import { FakeClock } from '../../helpers/fake-clock';
+import { LoopLagMonitor } from '../../../src/observability/loop-lag.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 const INTERVAL = 500;
 const WINDOW = 30_000;

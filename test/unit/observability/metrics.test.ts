@@ -1,5 +1,5 @@
-import { WorkerMetrics } from '../../../src/observability/metrics';
-import { metricValue } from '../../helpers/fakes';
+import { WorkerMetrics } from '../../../src/observability/metrics.js';
+import { metricValue } from '../../helpers/fakes.js';
 
 describe('WorkerMetrics', () => {
   it('counts attempts by status and tenant, and observes their duration', async () => {

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { createLogger } from '../../../src/observability/logger';
-import { inSpan } from '../../../src/observability/tracing';
-import { recordingTracer } from '../../helpers/spans';
+import { createLogger } from '../../../src/observability/logger.js';
+import { inSpan } from '../../../src/observability/tracing.js';
+import { recordingTracer } from '../../helpers/spans.js';
 
 const SECRET = 'S3cret-pw';
 const URL_WITH_SECRET = `postgres://app:${SECRET}@db:5432/x`;

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, createContextKey } from '@opentelemetry/api';
-import { SyncContextManager } from '../../../src/observability/sync-context';
+import { SyncContextManager } from '../../../src/observability/sync-context.js';
 
 const key = createContextKey('k');
 

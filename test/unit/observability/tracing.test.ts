@@ -1,13 +1,13 @@
 import { ROOT_CONTEXT, TraceFlags, createTraceState, trace, type SpanContext } from '@opentelemetry/api';
-import { loadConfig } from '../../../src/config/load';
+import { loadConfig } from '../../../src/config/load.js';
 import {
   extractTraceContext,
   injectTraceContext,
   startTracing,
   traceFields,
   tracingEnabled,
-} from '../../../src/observability/tracing';
-import { KeepingSpanExporter, recordingTracer } from '../../helpers/spans';
+} from '../../../src/observability/tracing.js';
+import { KeepingSpanExporter, recordingTracer } from '../../helpers/spans.js';
 
 // Records whether the SDK module was loaded at all (it must not be while tracing is off).
 const mockSdkLoads: string[] = [];

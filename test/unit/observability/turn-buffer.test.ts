@@ -1,4 +1,4 @@
-import { TurnBuffer } from '../../../src/observability/turn-buffer';
+import { TurnBuffer } from '../../../src/observability/turn-buffer.js';
 
 function target() {
   const writes: string[] = [];

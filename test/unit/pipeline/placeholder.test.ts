@@ -1,7 +1,7 @@
-import { enhancerFor } from '../../../src/pipeline';
-import { placeholderEnhancer } from '../../../src/pipeline/placeholder';
-import { validJob } from '../../helpers/jobs';
-import { enhanceContext } from '../../helpers/enhance-context';
+import { enhancerFor } from '../../../src/pipeline/index.js';
+import { placeholderEnhancer } from '../../../src/pipeline/placeholder.js';
+import { validJob } from '../../helpers/jobs.js';
+import { enhanceContext } from '../../helpers/enhance-context.js';
 
 describe('placeholderEnhancer', () => {
   it('logs the ticket at debug and succeeds with a summary naming it', async () => {

@@ -1,9 +1,9 @@
-import { PermanentError, TransientError } from '../../../src/domain/errors';
-import type { Simulate } from '../../../src/domain/job';
-import type { EnhanceContext } from '../../../src/pipeline/enhancer';
-import { simulateEnhancer, type SimulateEffects } from '../../../src/pipeline/simulate';
-import { validJob } from '../../helpers/jobs';
-import { enhanceContext } from '../../helpers/enhance-context';
+import { PermanentError, TransientError } from '../../../src/domain/errors.js';
+import type { Simulate } from '../../../src/domain/job.js';
+import type { EnhanceContext } from '../../../src/pipeline/enhancer.js';
+import { simulateEnhancer, type SimulateEffects } from '../../../src/pipeline/simulate.js';
+import { validJob } from '../../helpers/jobs.js';
+import { enhanceContext } from '../../helpers/enhance-context.js';
 
 class CrashCalled extends Error {
   override readonly name = 'CrashCalled';

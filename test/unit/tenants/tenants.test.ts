@@ -1,5 +1,5 @@
-import { TenantRegistry, parseTenants } from '../../../src/tenants/tenants';
-import type { Logger } from '../../../src/observability/logger';
+import { TenantRegistry, parseTenants } from '../../../src/tenants/tenants.js';
+import type { Logger } from '../../../src/observability/logger.js';
 
 const S1 = 'acme-secret-0123456789';
 const S2 = 'acme-secret-next-0123456789';

@@ -4,8 +4,8 @@ import {
   sampleAssets,
   sampleTickets,
   type SampleSpec,
-} from '../../../tools/sample/generate';
-import { KINDS } from '../../../src/import/kinds';
+} from '../../../tools/sample/generate.js';
+import { KINDS } from '../../../src/import/kinds.js';
 
 const spec: SampleSpec = { tenant: 'acme', tenantIndex: 0, tickets: 300, articles: 40, assets: 40 };
 

@@ -1,5 +1,5 @@
 /** The demo reads as a story: the worker's own log lines are counted, or shown as one dimmed line. */
-import { WorkerLines } from '../../../tools/demo/worker-lines';
+import { WorkerLines } from '../../../tools/demo/worker-lines.js';
 
 const log = (o: Record<string, unknown>) => JSON.stringify({ ts: '2026-01-01T00:00:00Z', pod: 'p', ...o });
 

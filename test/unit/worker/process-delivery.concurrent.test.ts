@@ -1,5 +1,5 @@
-import { deferred } from '../../helpers/deferred';
-import { world } from '../../helpers/process-world';
+import { deferred } from '../../helpers/deferred.js';
+import { world } from '../../helpers/process-world.js';
 
 describe('processDelivery: two deliveries of one job at the same time', () => {
   it('runs the first and brings the second back later at the same attempt', async () => {

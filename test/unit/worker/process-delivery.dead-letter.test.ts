@@ -3,12 +3,12 @@ import {
   PermanentError,
   TransientError,
   ValidationError,
-} from '../../../src/domain/errors';
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
-import { metricValue } from '../../helpers/fakes';
-import { JOB_ID } from '../../helpers/jobs';
-import { START, world } from '../../helpers/process-world';
-import { processDelivery } from '../../../src/worker/process-delivery';
+} from '../../../src/domain/errors.js';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
+import { metricValue } from '../../helpers/fakes.js';
+import { JOB_ID } from '../../helpers/jobs.js';
+import { START, world } from '../../helpers/process-world.js';
+import { processDelivery } from '../../../src/worker/process-delivery.js';
 
 const AT = new Date(START).toISOString();
 

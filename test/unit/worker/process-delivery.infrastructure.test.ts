@@ -1,7 +1,7 @@
-import { InfrastructureError, ValidationError } from '../../../src/domain/errors';
-import { flushMicrotasks } from '../../helpers/deferred';
-import { metricValue } from '../../helpers/fakes';
-import { WAIT_OUT_MAX_MS, world } from '../../helpers/process-world';
+import { InfrastructureError, ValidationError } from '../../../src/domain/errors.js';
+import { flushMicrotasks } from '../../helpers/deferred.js';
+import { metricValue } from '../../helpers/fakes.js';
+import { WAIT_OUT_MAX_MS, world } from '../../helpers/process-world.js';
 
 describe('processDelivery: infrastructure failing under the job', () => {
   it('waits out a failed claim at the same attempt without spending a retry', async () => {

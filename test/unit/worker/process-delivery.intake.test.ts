@@ -1,7 +1,7 @@
-import { InfrastructureError, ValidationError } from '../../../src/domain/errors';
-import { metricValue } from '../../helpers/fakes';
-import { JOB_ID, jobBody } from '../../helpers/jobs';
-import { DELIVERY_LIMIT, START, world } from '../../helpers/process-world';
+import { InfrastructureError, ValidationError } from '../../../src/domain/errors.js';
+import { metricValue } from '../../helpers/fakes.js';
+import { JOB_ID, jobBody } from '../../helpers/jobs.js';
+import { DELIVERY_LIMIT, START, world } from '../../helpers/process-world.js';
 
 const AT = new Date(START).toISOString();
 

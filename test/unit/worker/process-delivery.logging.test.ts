@@ -1,7 +1,7 @@
-import { PermanentError, TransientError } from '../../../src/domain/errors';
-import { excerpt } from '../../../src/worker/process-delivery';
-import { jobBody } from '../../helpers/jobs';
-import { world } from '../../helpers/process-world';
+import { PermanentError, TransientError } from '../../../src/domain/errors.js';
+import { excerpt } from '../../../src/worker/process-delivery.js';
+import { jobBody } from '../../helpers/jobs.js';
+import { world } from '../../helpers/process-world.js';
 
 const DESCRIPTION = 'The printer is on fire';
 

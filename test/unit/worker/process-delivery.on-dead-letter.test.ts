@@ -1,8 +1,8 @@
-import { InfrastructureError, TransientError } from '../../../src/domain/errors';
-import { processDelivery } from '../../../src/worker/process-delivery';
-import { JOB_ID } from '../../helpers/jobs';
-import { jobBody } from '../../helpers/jobs';
-import { world } from '../../helpers/process-world';
+import { InfrastructureError, TransientError } from '../../../src/domain/errors.js';
+import { processDelivery } from '../../../src/worker/process-delivery.js';
+import { JOB_ID } from '../../helpers/jobs.js';
+import { jobBody } from '../../helpers/jobs.js';
+import { world } from '../../helpers/process-world.js';
 
 type Notice = { jobId?: string; tenantId?: string; reason: string };
 

@@ -1,6 +1,6 @@
-import { InfrastructureError, TransientError } from '../../../src/domain/errors';
-import { JOB_ID } from '../../helpers/jobs';
-import { world } from '../../helpers/process-world';
+import { InfrastructureError, TransientError } from '../../../src/domain/errors.js';
+import { JOB_ID } from '../../helpers/jobs.js';
+import { world } from '../../helpers/process-world.js';
 
 describe('processDelivery: a dead letter whose history row is still owed', () => {
   it('marks the delay when the row of a fresh dead letter could not be written', async () => {

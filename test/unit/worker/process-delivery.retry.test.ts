@@ -1,8 +1,8 @@
-import { InfrastructureError, TransientError } from '../../../src/domain/errors';
-import { flushMicrotasks } from '../../helpers/deferred';
-import { metricValue } from '../../helpers/fakes';
-import { JOB_ID } from '../../helpers/jobs';
-import { HARD_MS, SOFT_MS, START, world } from '../../helpers/process-world';
+import { InfrastructureError, TransientError } from '../../../src/domain/errors.js';
+import { flushMicrotasks } from '../../helpers/deferred.js';
+import { metricValue } from '../../helpers/fakes.js';
+import { JOB_ID } from '../../helpers/jobs.js';
+import { HARD_MS, SOFT_MS, START, world } from '../../helpers/process-world.js';
 
 const AT = new Date(START).toISOString();
 

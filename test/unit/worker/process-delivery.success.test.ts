@@ -1,7 +1,7 @@
-import { deferred, flushMicrotasks } from '../../helpers/deferred';
-import { metricValue } from '../../helpers/fakes';
-import { JOB_ID } from '../../helpers/jobs';
-import { world } from '../../helpers/process-world';
+import { deferred, flushMicrotasks } from '../../helpers/deferred.js';
+import { metricValue } from '../../helpers/fakes.js';
+import { JOB_ID } from '../../helpers/jobs.js';
+import { world } from '../../helpers/process-world.js';
 
 describe('processDelivery: a job that succeeds', () => {
   it('claims, enhances, completes, then acks', async () => {

@@ -1,9 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { InfrastructureError, PermanentError, TransientError } from '../../../src/domain/errors';
-import { JOB_ID, jobBody } from '../../helpers/jobs';
-import { world } from '../../helpers/process-world';
-import { childrenOf, onlySpan, recordingTracer } from '../../helpers/spans';
+import { InfrastructureError, PermanentError, TransientError } from '../../../src/domain/errors.js';
+import { JOB_ID, jobBody } from '../../helpers/jobs.js';
+import { world } from '../../helpers/process-world.js';
+import { childrenOf, onlySpan, recordingTracer } from '../../helpers/spans.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PRODUCER_SPAN = '00f067aa0ba902b7';

@@ -1,4 +1,4 @@
-import { WorkerMetrics } from '../../../src/observability/metrics';
+import { WorkerMetrics } from '../../../src/observability/metrics.js';
 import {
   outcomeOf,
   recordSettlement,
@@ -6,8 +6,8 @@ import {
   type Outcome,
   type Settlement,
   type WaitOut,
-} from '../../../src/worker/settlement';
-import { RecordingLogger } from '../../helpers/fakes';
+} from '../../../src/worker/settlement.js';
+import { RecordingLogger } from '../../helpers/fakes.js';
 
 const FAILURE = { errorType: 'TransientError', errorMessage: 'still broken', at: '2026-11-28T12:00:00.000Z' };
 const RAN: DeadLetter = {

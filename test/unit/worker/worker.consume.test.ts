@@ -1,5 +1,5 @@
-import { metricValue } from '../../helpers/fakes';
-import { SUSPECT_POLL_MS, settle, workerWorld } from '../../helpers/worker-world';
+import { metricValue } from '../../helpers/fakes.js';
+import { SUSPECT_POLL_MS, settle, workerWorld } from '../../helpers/worker-world.js';
 
 describe('Worker: consuming', () => {
   it('asks for WORKER_CONCURRENCY as the prefetch and never runs more jobs at once', async () => {

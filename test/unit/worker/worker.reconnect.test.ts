@@ -1,5 +1,5 @@
-import { InfrastructureError } from '../../../src/domain/errors';
-import { settle, workerWorld } from '../../helpers/worker-world';
+import { InfrastructureError } from '../../../src/domain/errors.js';
+import { settle, workerWorld } from '../../helpers/worker-world.js';
 
 describe('Worker: when the broker link drops', () => {
   it('reports the jobs it held, waits for the new link, and consumes on it', async () => {

@@ -1,14 +1,14 @@
-import { openReadPool } from '../../../src/adapters/db/orm';
-import { migrate } from '../../../src/adapters/db/orm';
-import { deleteTopology, describeTopology } from '../../../src/adapters/amqp/topology';
-import { startFakeModel } from '../../fakes/openai-server';
-import type { SampleSpec } from '../../sample/generate';
-import type { BenchOptions } from '../args';
-import { onBroker, type Cleanup } from '../cleanup';
-import { databaseUrlFor, dropDatabase } from '../databases';
-import { loadSample, type ImportFigure } from './load';
-import { recallAt5 } from './recall';
-import { DELIVERY_LIMIT, runContextWorker, type RunResult } from './worker-runs';
+import { openReadPool } from '../../../src/adapters/db/orm.js';
+import { migrate } from '../../../src/adapters/db/orm.js';
+import { deleteTopology, describeTopology } from '../../../src/adapters/amqp/topology.js';
+import { startFakeModel } from '../../fakes/openai-server.js';
+import type { SampleSpec } from '../../sample/generate.js';
+import type { BenchOptions } from '../args.js';
+import { onBroker, type Cleanup } from '../cleanup.js';
+import { databaseUrlFor, dropDatabase } from '../databases.js';
+import { loadSample, type ImportFigure } from './load.js';
+import { recallAt5 } from './recall.js';
+import { DELIVERY_LIMIT, runContextWorker, type RunResult } from './worker-runs.js';
 
 export interface ContextBenchResult {
   readonly tenants: readonly SampleSpec[];

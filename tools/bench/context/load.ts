@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Knex } from '@mikro-orm/postgresql';
-import { importRows } from '../../../src/adapters/db/import/import-rows';
-import type { ImportKind } from '../../../src/import/kinds';
-import { sampleArticles, sampleAssets, sampleTickets, type SampleSpec } from '../../sample/generate';
+import { importRows } from '../../../src/adapters/db/import/import-rows.js';
+import type { ImportKind } from '../../../src/import/kinds.js';
+import { sampleArticles, sampleAssets, sampleTickets, type SampleSpec } from '../../sample/generate.js';
 
 export interface ImportFigure {
   readonly kind: ImportKind;

@@ -1,7 +1,7 @@
-import { PgContextStore } from '../../../src/adapters/db/context-store';
+import { PgContextStore } from '../../../src/adapters/db/context-store.js';
 import type { Knex } from '@mikro-orm/postgresql';
-import { plainText, subjectProbe } from '../../../src/pipeline/context/text';
-import { queryTickets, type SampleSpec } from '../../sample/generate';
+import { plainText, subjectProbe } from '../../../src/pipeline/context/text.js';
+import { queryTickets, type SampleSpec } from '../../sample/generate.js';
 
 /**
  * Recall@5 of the similar-tickets search on the generated set: for each query ticket, the share of its

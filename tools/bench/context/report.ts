@@ -1,6 +1,6 @@
-import { STEP_NAMES } from '../../../src/pipeline/context/types';
-import { table } from '../../demo/report';
-import type { ContextBenchResult } from './index';
+import { STEP_NAMES } from '../../../src/pipeline/context/types.js';
+import { table } from '../../demo/report.js';
+import type { ContextBenchResult } from './index.js';
 
 /** What the context pipeline is held to on this 2-core machine (issue 9). */
 export const contextTargets = {

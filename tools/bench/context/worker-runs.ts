@@ -1,17 +1,17 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { childEnv } from '../../../src/config/load';
-import type { Job } from '../../../src/domain/job';
-import { STEP_NAMES, type StepName } from '../../../src/pipeline/context/types';
-import { queryTickets, type SampleSpec } from '../../sample/generate';
-import { ConsumerProcess, type Exit } from '../consumer-process';
-import { WORKER_NODE_FLAGS, freePort } from '../consumers';
-import { HistoryProbe } from '../history-probe';
-import { publishPaced } from '../paced-load';
-import { enhancerSink, publishAll } from '../sinks';
-import { summarise, type LatencySummary } from '../stats';
-import { pollUntil } from '../wait';
-import { PRODUCT_CLI } from '../../product';
+import { childEnv } from '../../../src/config/load.js';
+import type { Job } from '../../../src/domain/job.js';
+import { STEP_NAMES, type StepName } from '../../../src/pipeline/context/types.js';
+import { queryTickets, type SampleSpec } from '../../sample/generate.js';
+import { ConsumerProcess, type Exit } from '../consumer-process.js';
+import { WORKER_NODE_FLAGS, freePort } from '../consumers.js';
+import { HistoryProbe } from '../history-probe.js';
+import { publishPaced } from '../paced-load.js';
+import { enhancerSink, publishAll } from '../sinks.js';
+import { summarise, type LatencySummary } from '../stats.js';
+import { pollUntil } from '../wait.js';
+import { PRODUCT_CLI } from '../../product.js';
 
 export const DELIVERY_LIMIT = 5;
 

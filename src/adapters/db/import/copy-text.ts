@@ -3,7 +3,7 @@
  * newline and carriage return. A list becomes an array literal (each element double-quoted, `"` and
  * `\` escaped), which the text format then escapes again.
  */
-import type { RowValue } from '../../../import/kinds';
+import type { RowValue } from '../../../import/kinds.js';
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;

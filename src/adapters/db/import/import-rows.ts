@@ -1,7 +1,7 @@
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
-import { runImport } from '../../../import/run-import';
-import type { ImportOptions, ImportSummary } from '../../../import/types';
-import { PgImportTarget, type PgImportOptions } from './pg-import-target';
+import { runImport } from '../../../import/run-import.js';
+import type { ImportOptions, ImportSummary } from '../../../import/types.js';
+import { PgImportTarget, type PgImportOptions } from './pg-import-target.js';
 
 /**
  * Imports tickets, kb articles or assets for one tenant: every record validated, the valid ones

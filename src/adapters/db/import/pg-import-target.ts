@@ -15,8 +15,8 @@ import { finished } from 'node:stream/promises';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Client } from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import type { ImportKind, Row } from '../../../import/kinds';
-import type { ImportSession, ImportTarget, WriteCounts } from '../../../import/types';
+import type { ImportKind, Row } from '../../../import/kinds.js';
+import type { ImportSession, ImportTarget, WriteCounts } from '../../../import/types.js';
 import {
   TRY_IMPORT_LOCK_SQL,
   copyStageSql,
@@ -27,12 +27,12 @@ import {
   keepCreatedAtSql,
   stageColumns,
   upsertSql,
-} from '../sql/import-stage';
-import { refreshLexemesStatements } from '../sql/search-lexemes';
-import { inline } from '../sql/statement';
-import { tenantScope } from '../tenant-scope';
-import { copyLine } from './copy-text';
-import { ImportBusyError } from './import-busy-error';
+} from '../sql/import-stage.js';
+import { refreshLexemesStatements } from '../sql/search-lexemes.js';
+import { inline } from '../sql/statement.js';
+import { tenantScope } from '../tenant-scope.js';
+import { copyLine } from './copy-text.js';
+import { ImportBusyError } from './import-busy-error.js';
 
 /** COPY data is sent in chunks of about this many characters: fewer, larger writes. */
 const FLUSH_CHARS = 256 * 1024;

@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { SEARCH_FUNCTIONS, SEARCH_FUNCTION_SIGNATURES } from './context-search-functions';
+import { SEARCH_FUNCTIONS, SEARCH_FUNCTION_SIGNATURES } from './context-search-functions.js';
 
 /** The tables of one tenant's knowledge, each behind the same row-level security as enhancement_history. */
 const TENANT_TABLES = ['tickets', 'kb_articles', 'ip_assets', 'search_lexemes', 'search_corpora'] as const;

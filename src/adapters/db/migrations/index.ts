@@ -1,6 +1,6 @@
-import { Migration20261128000001History } from './Migration20261128000001_history';
-import { Migration20261128000002PendingUpdatedIdx } from './Migration20261128000002_pending_updated_idx';
-import { Migration20261206000001Context } from './Migration20261206000001_context';
+import { Migration20261128000001History } from './Migration20261128000001_history.js';
+import { Migration20261128000002PendingUpdatedIdx } from './Migration20261128000002_pending_updated_idx.js';
+import { Migration20261206000001Context } from './Migration20261206000001_context.js';
 
 /** Every migration, in order. Listed, not globbed, so the same code runs from src/ and dist/. */
 export const migrationsList = [

@@ -5,7 +5,7 @@
  * candidates (see migrations/context-search-functions.ts: how rarity finds them cheaply, and why
  * functions at all); here their ids are joined back to the rows through RLS.
  */
-import type { Statement } from './statement';
+import type { Statement } from './statement.js';
 
 export interface TicketSearch {
   /** The ticket's plain text, cut to what a search reads. */

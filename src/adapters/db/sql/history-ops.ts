@@ -3,9 +3,9 @@
  * and are inlined by the driver's own escaping, so a whole batch goes to Postgres in one round trip.
  * Every write is fenced: it touches a row only while the row is `pending` at the writer's attempt.
  */
-import type { HistoryOp } from '../../../domain/history';
+import type { HistoryOp } from '../../../domain/history.js';
 
-import type { Statement } from './statement';
+import type { Statement } from './statement.js';
 
 /**
  * How the janitor's error message starts, and only its: a pipeline's own error text never begins so.

@@ -4,8 +4,8 @@
  * it, and row-level security limits every read and write of the real tables to that tenant. Only
  * identifiers from the fixed table below are inlined; values are bound.
  */
-import { KINDS, type ImportKind } from '../../../import/kinds';
-import type { Corpus } from './search-lexemes';
+import { KINDS, type ImportKind } from '../../../import/kinds.js';
+import type { Corpus } from './search-lexemes.js';
 
 /** Where each kind lands. Columns, their order and the key come from the kind (src/import/kinds.ts). */
 interface TablePlan {

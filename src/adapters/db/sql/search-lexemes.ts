@@ -3,7 +3,7 @@
  * a tenant-scoped transaction (see tenant-scope.ts): row-level security limits both the delete and the
  * ts_stat scan to that tenant, so the tenant id is bound only for the inserted rows.
  */
-import type { Statement } from './statement';
+import type { Statement } from './statement.js';
 
 export type Corpus = 'tickets' | 'kb';
 

@@ -3,7 +3,7 @@
  * job's tenant. `lease` is the compare-and-set that lets one attempt at a time post a note: it takes
  * the lease when no note id is stored and no live lease is held, and reports what it found.
  */
-import type { Statement } from './statement';
+import type { Statement } from './statement.js';
 
 export function leaseStatement(jobId: string, leaseMs: number): Statement {
   return {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ConfirmChannel } from 'amqplib';
-import { ConfirmPublisher, UnroutableError } from '../../../../src/adapters/amqp/confirm-publisher';
+import { ConfirmPublisher, UnroutableError } from '../../../../src/adapters/amqp/confirm-publisher.js';
 
 /** A confirm channel whose socket buffer is full after the first publish, until `drain`. */
 class FakeChannel extends EventEmitter {

@@ -1,5 +1,5 @@
 import type { ChannelModel } from 'amqplib';
-import { destroySocket, withHeartbeat } from '../../../../src/adapters/amqp/connect';
+import { destroySocket, withHeartbeat } from '../../../../src/adapters/amqp/connect.js';
 
 describe('withHeartbeat', () => {
   it.each([

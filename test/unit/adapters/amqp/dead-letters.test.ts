@@ -1,9 +1,9 @@
 import type { Channel, GetMessage } from 'amqplib';
-import { replayDeadLetters, type DeadLetter } from '../../../../src/adapters/amqp/dead-letters';
-import type { ConfirmPublisher } from '../../../../src/adapters/amqp/confirm-publisher';
-import { H } from '../../../../src/adapters/amqp/headers';
-import { names } from '../../../../src/adapters/amqp/topology';
-import { JOB_ID, jobBody } from '../../../helpers/jobs';
+import { replayDeadLetters, type DeadLetter } from '../../../../src/adapters/amqp/dead-letters.js';
+import type { ConfirmPublisher } from '../../../../src/adapters/amqp/confirm-publisher.js';
+import { H } from '../../../../src/adapters/amqp/headers.js';
+import { names } from '../../../../src/adapters/amqp/topology.js';
+import { JOB_ID, jobBody } from '../../../helpers/jobs.js';
 
 const n = names('p');
 

@@ -1,5 +1,5 @@
 import type { Channel, Message } from 'amqplib';
-import { toDelivery } from '../../../../src/adapters/amqp/delivery';
+import { toDelivery } from '../../../../src/adapters/amqp/delivery.js';
 
 interface FakeChannel {
   readonly calls: string[];

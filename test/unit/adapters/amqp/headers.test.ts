@@ -1,4 +1,4 @@
-import { H, carriedHeaders, clip, intHeader, stringHeader } from '../../../../src/adapters/amqp/headers';
+import { H, carriedHeaders, clip, intHeader, stringHeader } from '../../../../src/adapters/amqp/headers.js';
 
 describe('intHeader', () => {
   it.each([

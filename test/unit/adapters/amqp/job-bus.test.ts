@@ -1,9 +1,9 @@
 import type { Options } from 'amqplib';
-import type { ConfirmPublisher } from '../../../../src/adapters/amqp/confirm-publisher';
-import { H } from '../../../../src/adapters/amqp/headers';
-import { AmqpJobBus } from '../../../../src/adapters/amqp/job-bus';
-import { names, retryRoutingKey } from '../../../../src/adapters/amqp/topology';
-import { fakeDelivery } from '../../../helpers/fakes';
+import type { ConfirmPublisher } from '../../../../src/adapters/amqp/confirm-publisher.js';
+import { H } from '../../../../src/adapters/amqp/headers.js';
+import { AmqpJobBus } from '../../../../src/adapters/amqp/job-bus.js';
+import { names, retryRoutingKey } from '../../../../src/adapters/amqp/topology.js';
+import { fakeDelivery } from '../../../helpers/fakes.js';
 
 interface Published {
   readonly exchange: string;

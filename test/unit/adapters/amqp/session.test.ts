@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { ChannelModel } from 'amqplib';
-import { AmqpLink } from '../../../../src/adapters/amqp/link';
-import { AmqpSession } from '../../../../src/adapters/amqp/session';
-import { DEFAULTS } from '../../../../src/config/schema';
-import { deferred, flushMicrotasks, type Deferred } from '../../../helpers/deferred';
-import { FakeClock } from '../../../helpers/fake-clock';
-import { RecordingLogger } from '../../../helpers/fakes';
+import { AmqpLink } from '../../../../src/adapters/amqp/link.js';
+import { AmqpSession } from '../../../../src/adapters/amqp/session.js';
+import { DEFAULTS } from '../../../../src/config/schema.js';
+import { deferred, flushMicrotasks, type Deferred } from '../../../helpers/deferred.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
+import { RecordingLogger } from '../../../helpers/fakes.js';
 
 /** The connection under a link, as far as AmqpLink listens to it. */
 class FakeConnection extends EventEmitter {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { watchSilence } from '../../../../src/adapters/amqp/silence-watch';
-import { FakeClock } from '../../../helpers/fake-clock';
+import { watchSilence } from '../../../../src/adapters/amqp/silence-watch.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 
 /** A socket that records its destruction; `emit('data')` is a read by amqplib. */
 class FakeSocket extends EventEmitter {

@@ -6,7 +6,7 @@ import {
   names,
   retryRoutingKey,
   type Topology,
-} from '../../../../src/adapters/amqp/topology';
+} from '../../../../src/adapters/amqp/topology.js';
 
 /** The bit words of a routing key, most significant first. */
 const bitsOf = (key: string) => key.split('.').slice(0, RETRY_LEVELS).join('');

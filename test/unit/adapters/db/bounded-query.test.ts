@@ -1,7 +1,11 @@
-import { boundedQuery, type QueryBounds, type QueryClient } from '../../../../src/adapters/db/bounded-query';
-import { PgLinks } from '../../../../src/adapters/db/pg-links';
-import { deferred, flushMicrotasks, type Deferred } from '../../../helpers/deferred';
-import { FakeClock } from '../../../helpers/fake-clock';
+import {
+  boundedQuery,
+  type QueryBounds,
+  type QueryClient,
+} from '../../../../src/adapters/db/bounded-query.js';
+import { PgLinks } from '../../../../src/adapters/db/pg-links.js';
+import { deferred, flushMicrotasks, type Deferred } from '../../../helpers/deferred.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 
 /** A pg Client as far as the bound cares: answers by hand, and a socket that records its destruction. */
 class FakeClient implements QueryClient {

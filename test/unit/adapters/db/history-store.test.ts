@@ -1,15 +1,15 @@
-import { planBatch } from '../../../../src/adapters/db/history-store';
+import { planBatch } from '../../../../src/adapters/db/history-store.js';
 import {
   claimStatement,
   completeStatement,
   failStatement,
   forceFailStatement,
   retryStatement,
-} from '../../../../src/adapters/db/sql/history-ops';
-import { tenantScope } from '../../../../src/adapters/db/tenant-scope';
-import { decodeJob } from '../../../../src/domain/decode';
-import type { ClaimState, HistoryOp } from '../../../../src/domain/history';
-import { jobBody } from '../../../helpers/jobs';
+} from '../../../../src/adapters/db/sql/history-ops.js';
+import { tenantScope } from '../../../../src/adapters/db/tenant-scope.js';
+import { decodeJob } from '../../../../src/domain/decode.js';
+import type { ClaimState, HistoryOp } from '../../../../src/domain/history.js';
+import { jobBody } from '../../../helpers/jobs.js';
 
 type Result = ClaimState | boolean | Error;
 

@@ -2,7 +2,7 @@ import {
   MAX_ADDRESSES,
   extractAddresses,
   hostnameCandidates,
-} from '../../../../src/pipeline/context/addresses';
+} from '../../../../src/pipeline/context/addresses.js';
 
 describe('extractAddresses', () => {
   it.each([

@@ -1,17 +1,17 @@
-import { TransientError } from '../../../../src/domain/errors';
+import { TransientError } from '../../../../src/domain/errors.js';
 import {
   contextEnhancer,
   type ContextEnhancerOptions,
-} from '../../../../src/pipeline/context/context-enhancer';
-import { Synthesizer } from '../../../../src/pipeline/synthesis/synthesize';
-import type { ChatModel, ChatRequest } from '../../../../src/pipeline/synthesis/chat-model';
-import type { Helpdesk, LeaseOutcome, WritebackStore } from '../../../../src/pipeline/writeback/ports';
-import { HelpdeskError } from '../../../../src/pipeline/writeback/ports';
-import type { Tenant } from '../../../../src/tenants/tenants';
-import { FakeClock } from '../../../helpers/fake-clock';
-import { FakeContextStore, aTicket } from '../../../helpers/fake-context-store';
-import { enhanceContext } from '../../../helpers/enhance-context';
-import { validJob } from '../../../helpers/jobs';
+} from '../../../../src/pipeline/context/context-enhancer.js';
+import { Synthesizer } from '../../../../src/pipeline/synthesis/synthesize.js';
+import type { ChatModel, ChatRequest } from '../../../../src/pipeline/synthesis/chat-model.js';
+import type { Helpdesk, LeaseOutcome, WritebackStore } from '../../../../src/pipeline/writeback/ports.js';
+import { HelpdeskError } from '../../../../src/pipeline/writeback/ports.js';
+import type { Tenant } from '../../../../src/tenants/tenants.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
+import { FakeContextStore, aTicket } from '../../../helpers/fake-context-store.js';
+import { enhanceContext } from '../../../helpers/enhance-context.js';
+import { validJob } from '../../../helpers/jobs.js';
 
 const acme: Tenant = {
   id: 'acme',

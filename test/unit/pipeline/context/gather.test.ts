@@ -1,12 +1,12 @@
-import { InfrastructureError } from '../../../../src/domain/errors';
-import { contextEnhancer } from '../../../../src/pipeline/context/context-enhancer';
-import { gatherContext, type GatherOptions } from '../../../../src/pipeline/context/gather';
-import type { EnhancementRecord } from '../../../../src/pipeline/context/types';
-import { FakeClock } from '../../../helpers/fake-clock';
-import { FakeContextStore, aTicket, hang } from '../../../helpers/fake-context-store';
-import { enhanceContext } from '../../../helpers/enhance-context';
-import { flushMicrotasks } from '../../../helpers/deferred';
-import { validJob } from '../../../helpers/jobs';
+import { InfrastructureError } from '../../../../src/domain/errors.js';
+import { contextEnhancer } from '../../../../src/pipeline/context/context-enhancer.js';
+import { gatherContext, type GatherOptions } from '../../../../src/pipeline/context/gather.js';
+import type { EnhancementRecord } from '../../../../src/pipeline/context/types.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
+import { FakeContextStore, aTicket, hang } from '../../../helpers/fake-context-store.js';
+import { enhanceContext } from '../../../helpers/enhance-context.js';
+import { flushMicrotasks } from '../../../helpers/deferred.js';
+import { validJob } from '../../../helpers/jobs.js';
 
 function setup() {
   const clock = new FakeClock();

@@ -1,5 +1,5 @@
-import { clip, extractiveNote, gist } from '../../../../src/pipeline/context/note';
-import type { Context, StepName, StepReport } from '../../../../src/pipeline/context/types';
+import { clip, extractiveNote, gist } from '../../../../src/pipeline/context/note.js';
+import type { Context, StepName, StepReport } from '../../../../src/pipeline/context/types.js';
 
 const ok: StepReport = { status: 'ok', ms: 3, count: 1 };
 const allOk: Record<StepName, StepReport> = { similar_tickets: ok, kb_articles: ok, ip_assets: ok };

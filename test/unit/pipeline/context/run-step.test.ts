@@ -1,8 +1,8 @@
-import { InfrastructureError } from '../../../../src/domain/errors';
-import { runStep, type StepBudget } from '../../../../src/pipeline/context/run-step';
-import type { ReadOptions } from '../../../../src/pipeline/context/types';
-import { FakeClock } from '../../../helpers/fake-clock';
-import { deferred, flushMicrotasks } from '../../../helpers/deferred';
+import { InfrastructureError } from '../../../../src/domain/errors.js';
+import { runStep, type StepBudget } from '../../../../src/pipeline/context/run-step.js';
+import type { ReadOptions } from '../../../../src/pipeline/context/types.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
+import { deferred, flushMicrotasks } from '../../../helpers/deferred.js';
 
 function budget(clock: FakeClock, over: Partial<StepBudget> = {}): StepBudget {
   return { clock, stepTimeoutMs: 5000, deadlineAt: 100_000, signal: new AbortController().signal, ...over };

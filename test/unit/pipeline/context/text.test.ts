@@ -1,4 +1,4 @@
-import { MAX_SUBJECT_CHARS, plainText, subjectProbe } from '../../../../src/pipeline/context/text';
+import { MAX_SUBJECT_CHARS, plainText, subjectProbe } from '../../../../src/pipeline/context/text.js';
 
 describe('plainText', () => {
   it('drops tags, decodes entities and keeps line breaks', () => {

@@ -1,7 +1,7 @@
-import { systemMessage, userMessage } from '../../../../src/pipeline/synthesis/prompt';
-import type { Context } from '../../../../src/pipeline/context/types';
-import { validJob } from '../../../helpers/jobs';
-import { aTicket } from '../../../helpers/fake-context-store';
+import { systemMessage, userMessage } from '../../../../src/pipeline/synthesis/prompt.js';
+import type { Context } from '../../../../src/pipeline/context/types.js';
+import { validJob } from '../../../helpers/jobs.js';
+import { aTicket } from '../../../helpers/fake-context-store.js';
 
 const context: Context = { similar_tickets: [aTicket], kb_articles: [], ip_assets: [] };
 // An HTML description: its entities decode to a closing tag of the data block.

@@ -4,13 +4,17 @@ import {
   type ChatFailure,
   type ChatModel,
   type ChatRequest,
-} from '../../../../src/pipeline/synthesis/chat-model';
-import { COMPLAINT_INTERVAL_MS, Synthesizer, cleanNote } from '../../../../src/pipeline/synthesis/synthesize';
-import type { Context } from '../../../../src/pipeline/context/types';
-import { FakeClock } from '../../../helpers/fake-clock';
-import { enhanceContext } from '../../../helpers/enhance-context';
-import { RecordingLogger } from '../../../helpers/fakes';
-import { validJob } from '../../../helpers/jobs';
+} from '../../../../src/pipeline/synthesis/chat-model.js';
+import {
+  COMPLAINT_INTERVAL_MS,
+  Synthesizer,
+  cleanNote,
+} from '../../../../src/pipeline/synthesis/synthesize.js';
+import type { Context } from '../../../../src/pipeline/context/types.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
+import { enhanceContext } from '../../../helpers/enhance-context.js';
+import { RecordingLogger } from '../../../helpers/fakes.js';
+import { validJob } from '../../../helpers/jobs.js';
 
 class FakeModel implements ChatModel {
   readonly model = 'test-model';

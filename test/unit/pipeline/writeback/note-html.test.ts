@@ -1,4 +1,4 @@
-import { escapeHtml, marker, noteHtml } from '../../../../src/pipeline/writeback/note-html';
+import { escapeHtml, marker, noteHtml } from '../../../../src/pipeline/writeback/note-html.js';
 
 const JOB = '3f1c2a9e-8b7d-4c6e-9a5b-1d2e3f4a5b6c';
 

@@ -1,19 +1,19 @@
-import { TransientError } from '../../../../src/domain/errors';
+import { TransientError } from '../../../../src/domain/errors.js';
 import type {
   CallOptions,
   Helpdesk,
   HelpdeskNote,
   LeaseOutcome,
   WritebackStore,
-} from '../../../../src/pipeline/writeback/ports';
-import { HelpdeskError } from '../../../../src/pipeline/writeback/ports';
-import { marker } from '../../../../src/pipeline/writeback/note-html';
-import { writeBack, type WritebackOptions } from '../../../../src/pipeline/writeback/write-back';
-import type { ServiceDeskTarget } from '../../../../src/tenants/tenants';
-import { FakeClock } from '../../../helpers/fake-clock';
-import { enhanceContext } from '../../../helpers/enhance-context';
-import { RecordingLogger } from '../../../helpers/fakes';
-import { JOB_ID, validJob } from '../../../helpers/jobs';
+} from '../../../../src/pipeline/writeback/ports.js';
+import { HelpdeskError } from '../../../../src/pipeline/writeback/ports.js';
+import { marker } from '../../../../src/pipeline/writeback/note-html.js';
+import { writeBack, type WritebackOptions } from '../../../../src/pipeline/writeback/write-back.js';
+import type { ServiceDeskTarget } from '../../../../src/tenants/tenants.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
+import { enhanceContext } from '../../../helpers/enhance-context.js';
+import { RecordingLogger } from '../../../helpers/fakes.js';
+import { JOB_ID, validJob } from '../../../helpers/jobs.js';
 
 const target: ServiceDeskTarget = {
   url: 'https://sdp.acme.example',

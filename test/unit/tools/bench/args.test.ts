@@ -1,4 +1,4 @@
-import { intList, parseBenchArgs, usage, type BenchOptions } from '../../../../tools/bench/args';
+import { intList, parseBenchArgs, usage, type BenchOptions } from '../../../../tools/bench/args.js';
 
 describe('bench options', () => {
   it('runs the ceiling and the scale-out curve at 1, 2 and 4 processes by default', () => {

@@ -7,7 +7,7 @@ import {
   rabbitmqRoot,
   readGroups,
   type ProcStat,
-} from '../../../../tools/bench/process-cpu';
+} from '../../../../tools/bench/process-cpu.js';
 
 const proc = (
   pid: number,

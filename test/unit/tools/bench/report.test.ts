@@ -1,8 +1,8 @@
-import type { BenchOptions } from '../../../../tools/bench/args';
-import { cpuJson, renderCpu } from '../../../../tools/bench/cpu-report';
-import type { ConsumerResult } from '../../../../tools/bench/measure';
-import { renderJson, renderTable, type MainResults } from '../../../../tools/bench/report';
-import { medianResult } from '../../../../tools/bench/rounds';
+import type { BenchOptions } from '../../../../tools/bench/args.js';
+import { cpuJson, renderCpu } from '../../../../tools/bench/cpu-report.js';
+import type { ConsumerResult } from '../../../../tools/bench/measure.js';
+import { renderJson, renderTable, type MainResults } from '../../../../tools/bench/report.js';
+import { medianResult } from '../../../../tools/bench/rounds.js';
 
 const o = {
   jobs: 5000,

@@ -1,5 +1,5 @@
-import type { ThroughputResult } from '../../../../tools/bench/measure';
-import { renderScale, scaleJson, scaleOf } from '../../../../tools/bench/scale';
+import type { ThroughputResult } from '../../../../tools/bench/measure.js';
+import { renderScale, scaleJson, scaleOf } from '../../../../tools/bench/scale.js';
 
 const run = (replicas: number, attachedJps: number, workerMs = 400, code = 0): ThroughputResult => ({
   name: `enhancer×${replicas}`,

@@ -1,4 +1,4 @@
-import { arrayLiteral, copyField, copyLine } from '../../../../../src/adapters/db/import/copy-text';
+import { arrayLiteral, copyField, copyLine } from '../../../../../src/adapters/db/import/copy-text.js';
 
 describe('COPY text format', () => {
   it('writes null as \\N and plain text as is', () => {

@@ -8,9 +8,9 @@ import {
   replayResetStatement,
   retryStatement,
   undoReplayResetStatement,
-} from '../../../../../src/adapters/db/sql/history-ops';
-import type { Statement } from '../../../../../src/adapters/db/sql/statement';
-import { TENANT_ROLE, tenantScope } from '../../../../../src/adapters/db/tenant-scope';
+} from '../../../../../src/adapters/db/sql/history-ops.js';
+import type { Statement } from '../../../../../src/adapters/db/sql/statement.js';
+import { TENANT_ROLE, tenantScope } from '../../../../../src/adapters/db/tenant-scope.js';
 
 const ID1 = '11111111-1111-4111-8111-111111111111';
 const ID2 = '22222222-2222-4222-8222-222222222222';

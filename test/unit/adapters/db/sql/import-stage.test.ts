@@ -5,8 +5,8 @@ import {
   dropUnchangedSql,
   stageColumns,
   upsertSql,
-} from '../../../../../src/adapters/db/sql/import-stage';
-import { IMPORT_KINDS, KINDS } from '../../../../../src/import/kinds';
+} from '../../../../../src/adapters/db/sql/import-stage.js';
+import { IMPORT_KINDS, KINDS } from '../../../../../src/import/kinds.js';
 
 describe('import statements', () => {
   it.each(IMPORT_KINDS)('%s: stage, COPY and upsert list the kind’s fields in the same order', (kind) => {
