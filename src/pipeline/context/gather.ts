@@ -54,7 +54,7 @@ export async function gatherContext(job: Job, ctx: EnhanceContext, opts: GatherO
   const { store, limits } = opts;
   const reads: Readonly<Record<StepName, (o: ReadOptions) => Promise<readonly unknown[]>>> = {
     similar_tickets: (o) => store.similarTickets(query, limits.similar, o),
-    kb_articles: (o) => store.kbArticles(query, limits.kb, o),
+    kb_articles: (o) => store.kbArticles(query, limits.kb, o).then(strongArticles),
     ip_assets: (o) =>
       lookup.addresses.length + lookup.hostnames.length === 0
         ? Promise.resolve([])
@@ -82,6 +82,18 @@ export async function gatherContext(job: Job, ctx: EnhanceContext, opts: GatherO
     },
     steps: Object.fromEntries(STEP_NAMES.map((n) => [n, byName[n].report])) as Record<StepName, StepReport>,
   };
+}
+
+/**
+ * A note lists the articles that apply, not the best three of whatever shares a few words: behind a
+ * strong match, an article scoring under half of it matched on the ticket's common words (another
+ * product's article with the same template, in the demo's sample). When every match is weak, they stay.
+ */
+export const KB_RELATIVE_FLOOR = 0.5;
+
+export function strongArticles<T extends { readonly score: number }>(articles: readonly T[]): T[] {
+  const best = Math.max(0, ...articles.map((a) => a.score));
+  return articles.filter((a) => a.score >= best * KB_RELATIVE_FLOOR);
 }
 
 /** One step in its own `context.<step>` span, timed into the step metric. */

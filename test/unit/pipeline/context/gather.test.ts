@@ -1,6 +1,10 @@
 import { InfrastructureError } from '../../../../src/domain/errors.js';
 import { contextEnhancer } from '../../../../src/pipeline/context/context-enhancer.js';
-import { gatherContext, type GatherOptions } from '../../../../src/pipeline/context/gather.js';
+import {
+  gatherContext,
+  strongArticles,
+  type GatherOptions,
+} from '../../../../src/pipeline/context/gather.js';
 import type { EnhancementRecord } from '../../../../src/pipeline/context/types.js';
 import { FakeClock } from '../../../helpers/fake-clock.js';
 import { FakeContextStore, aTicket, hang } from '../../../helpers/fake-context-store.js';
@@ -135,5 +139,23 @@ describe('contextEnhancer', () => {
     expect(Object.keys(record.steps)).toEqual(['similar_tickets', 'kb_articles', 'ip_assets']);
     expect(record.synthesis).toEqual({ kind: 'extractive' });
     expect(JSON.parse(JSON.stringify(record))).toEqual(record);
+  });
+});
+
+describe('strongArticles', () => {
+  const article = (id: string, score: number) => ({ article_id: id, score });
+
+  it('drops articles scoring under half of the best one', () => {
+    const kept = strongArticles([article('a', 1.44), article('b', 0.72), article('c', 0.64)]);
+    expect(kept.map((a) => a.article_id)).toEqual(['a', 'b']);
+  });
+
+  it('keeps every article when all of them are weak alike', () => {
+    const kept = strongArticles([article('a', 0.6), article('b', 0.54), article('c', 0.53)]);
+    expect(kept).toHaveLength(3);
+  });
+
+  it('keeps nothing out of nothing', () => {
+    expect(strongArticles([])).toEqual([]);
   });
 });
