@@ -46,6 +46,10 @@ interface Plan {
 /** Bounds of the store: every query, and how long closing may wait for queued writes. */
 export interface HistoryStoreOptions {
   readonly maxBatch?: number;
+  /**
+   * Batches being written at once; default 1: while one is out, every write that arrives joins the
+   * next, so a busy worker makes fewer, larger round trips (each wakes the server and the worker).
+   */
   readonly maxInFlight?: number;
   /** The pool's connections (the same object given to `openOrm`), so stuck ones can be destroyed. */
   readonly links: PgLinks;
@@ -94,7 +98,7 @@ export class PgHistoryStore implements HistoryStore {
     this.batcher = new Batcher<HistoryOp, Result>({
       run: (ops) => this.write(ops),
       maxBatch: opts.maxBatch ?? 256,
-      maxInFlight: opts.maxInFlight ?? 2,
+      maxInFlight: opts.maxInFlight ?? 1,
       key: (op) => op.jobId,
     });
   }
