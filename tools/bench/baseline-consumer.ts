@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import pg from 'pg';
 import { baselineQueueArgs } from './baseline-queue.js';
+import { runChild } from './run-child.js';
 
 interface BareJob {
   job_id: string;
@@ -73,12 +74,4 @@ async function main(): Promise<void> {
   await pool.end();
 }
 
-main().then(
-  () => {
-    process.exitCode = 0;
-  },
-  (err: unknown) => {
-    process.stderr.write(`baseline: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+runChild('baseline', main);

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import { baselineQueueArgs } from './baseline-queue.js';
 import type { CeilingReply, CeilingRequest } from './ceiling-probe.js';
+import { runChild } from './run-child.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -60,13 +61,4 @@ async function main(): Promise<void> {
   process.disconnect?.();
 }
 
-main().then(
-  () => {
-    process.exitCode = 0;
-  },
-  (err: unknown) => {
-    process.stderr.write(`ceiling: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-    process.disconnect?.();
-  },
-);
+runChild('ceiling', main);
