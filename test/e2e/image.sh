@@ -181,7 +181,11 @@ base_image() {
   local standin="${STANDIN_SCRIPT:-${ROOT}/../shared/tools/standin-node-image.sh}"
   [[ -f "$standin" ]] || fail "no ${BASE} and no stand-in script at ${standin} (set STANDIN_SCRIPT)"
   log "building a local stand-in for ${BASE}"
-  bash "$standin" "$major" >&2
+  # The stand-in copies npm from `npm root -g`. With .ci/node's Node first on the PATH that root is
+  # under the cached node, which holds no npm; point it at the prefix of the npm that actually runs.
+  local npm_prefix
+  npm_prefix="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/../../../.." && pwd)"
+  npm_config_prefix="$npm_prefix" bash "$standin" "$major" >&2
 }
 
 build() {
