@@ -38,26 +38,15 @@ export function ormOptions(opts: OrmOptions): Options {
     ensureDatabase: opts.ensureDatabase ?? false,
     connect: opts.connect ?? true,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    pool: {
-      min: 0,
-      max: opts.poolMax,
-      idleTimeoutMillis: 30_000,
-      // Opening a connection is bounded by pg's connect timeout; these are the pool's own backstops.
-      createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
-      // A free connection may be a while coming when all are busy with the worker's bounded
-      // statements. Not the migration bound: `migrate` runs one statement at a time on its one
-      // connection, so its waits are for a connection being opened, and must stay as short.
-      acquireTimeoutMillis: b.connectTimeoutMs + b.statementTimeoutMs + 2 * ANSWER_MARGIN_MS,
-      destroyTimeoutMillis: ANSWER_MARGIN_MS,
-      ...(links
-        ? {
-            afterCreate: (client: RawPgClient, done: (err: Error | null, client: RawPgClient) => void) => {
-              links.adopt(client);
-              done(null, client);
-            },
-          }
-        : {}),
-    },
+    // A free connection may be a while coming when all are busy with the worker's bounded statements.
+    // Not the migration bound: `migrate` runs one statement at a time on its one connection, so its
+    // waits are for a connection being opened, and must stay as short.
+    pool: poolOptions(
+      opts.poolMax,
+      b,
+      b.connectTimeoutMs + b.statementTimeoutMs + 2 * ANSWER_MARGIN_MS,
+      links,
+    ),
     driverOptions: {
       connection: {
         application_name: 'enhancer',
@@ -77,6 +66,29 @@ export function ormOptions(opts: OrmOptions): Options {
     debug: false,
     colors: false,
     logger: opts.logger ?? (() => undefined),
+  };
+}
+
+/**
+ * The knex pool of the ORM and of the read pool: opening a connection is bounded by pg's connect
+ * timeout, these are the pool's own backstops; `links` is told of every connection it opens.
+ */
+function poolOptions(max: number, b: DbBounds, acquireTimeoutMillis: number, links?: PgLinks) {
+  return {
+    min: 0,
+    max,
+    idleTimeoutMillis: 30_000,
+    createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
+    acquireTimeoutMillis,
+    destroyTimeoutMillis: ANSWER_MARGIN_MS,
+    ...(links
+      ? {
+          afterCreate: (client: RawPgClient, done: (err: Error | null, client: RawPgClient) => void) => {
+            links.adopt(client);
+            done(null, client);
+          },
+        }
+      : {}),
   };
 }
 
@@ -163,21 +175,8 @@ export function openReadPool(opts: {
       keepAliveInitialDelayMillis: b.keepAliveMs,
     },
     pool: {
-      min: 0,
-      max: opts.poolMax,
-      idleTimeoutMillis: 30_000,
-      createTimeoutMillis: b.connectTimeoutMs + ANSWER_MARGIN_MS,
-      acquireTimeoutMillis: b.connectTimeoutMs + 2 * ANSWER_MARGIN_MS,
-      destroyTimeoutMillis: ANSWER_MARGIN_MS,
-      ...(links
-        ? {
-            afterCreate: (client: RawPgClient, done: (err: Error | null, client: RawPgClient) => void) => {
-              links.adopt(client);
-              done(null, client);
-            },
-            validate: (client: RawPgClient) => links.usable(client),
-          }
-        : {}),
+      ...poolOptions(opts.poolMax, b, b.connectTimeoutMs + 2 * ANSWER_MARGIN_MS, links),
+      ...(links ? { validate: (client: RawPgClient) => links.usable(client) } : {}),
     },
     log: { warn: drop(opts.warn), error: drop(opts.warn), deprecate: drop(), debug: drop() },
   });
