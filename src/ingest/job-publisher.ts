@@ -71,12 +71,16 @@ export class JobPublisher {
     return link.blockedBy !== undefined ? 'the broker blocked publishing (resource alarm)' : null;
   }
 
+  /** How long a refused client should wait: a busy moment, or until the session's next connect try. */
+  private retryAfterMs(): number {
+    return this.session.link ? BUSY_RETRY_AFTER_MS : this.session.nextTryAt - this.opts.clock.now();
+  }
+
   async publish(job: Job, parent?: Context): Promise<void> {
     const link = this.session.link;
     const reason = this.notReadyReason();
     if (reason !== null || !link) {
-      const wait = link ? BUSY_RETRY_AFTER_MS : this.session.nextTryAt - this.opts.clock.now();
-      throw new BrokerUnavailableError(reason ?? 'publisher closed', wait);
+      throw new BrokerUnavailableError(reason ?? 'publisher closed', this.retryAfterMs());
     }
     let timer: { clear(): void } | undefined;
     // A publish still waiting for the socket when the client is answered 503 must not go out after.
@@ -91,10 +95,7 @@ export class JobPublisher {
       await Promise.race([this.senderOf(link).publishJob(job, {}, parent, giveUp.signal), timeout]);
     } catch (err) {
       if (err instanceof BrokerUnavailableError) throw err;
-      throw new BrokerUnavailableError(
-        `publish not confirmed: ${errorMessage(err)}`,
-        this.session.link ? BUSY_RETRY_AFTER_MS : this.session.nextTryAt - this.opts.clock.now(),
-      );
+      throw new BrokerUnavailableError(`publish not confirmed: ${errorMessage(err)}`, this.retryAfterMs());
     } finally {
       timer?.clear();
     }
