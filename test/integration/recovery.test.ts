@@ -1,26 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { createTestEnv, queueDepth, waitFor, type TestEnv } from '../helpers/services.js';
 import { makeJob, rawDeadLetters, recordingEnhancer } from '../helpers/live-jobs.js';
 import { closeBrokerConnections, lockOutDatabase } from '../helpers/outages.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { runWorker, type RunningWorker } from '../../src/worker/run-worker.js';
 import { openProducer, type Producer } from '../../src/adapters/amqp/producer.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { capturedLog } from '../helpers/captured-log.js';
 import type { Job } from '../../src/domain/job.js';
-
-/** A JSON logger whose lines the test can read. */
-function capturedLog(pod: string) {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    buf += chunk.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop() ?? '';
-    for (const p of parts) if (p) lines.push(JSON.parse(p) as Record<string, unknown>);
-  });
-  return { log: createLogger({ level: 'info', format: 'json', pod, stream }), lines };
-}
 
 /** Polls /readyz in the background and remembers every answer that was not 200. */
 function watchReadiness(port: number) {
