@@ -73,17 +73,8 @@ export async function importCommand(
 
 async function importIntoDatabase(config: Config, opts: ImportOptions): Promise<ImportSummary> {
   // Loaded only here: a dry run needs no database driver at all.
-  const [{ openOrm }, { importRows }] = await Promise.all([
-    import('../adapters/db/orm.js'),
-    import('../adapters/db/import/import-rows.js'),
-  ]);
-  // Its statements get the migration bound: one upsert of a large file runs far longer than a job's.
-  const orm = await openOrm({
-    databaseUrl: config.databaseUrl,
-    poolMax: 1,
-    bounds: config.db,
-    statementTimeoutMs: config.db.migrationTimeoutMs,
-  });
+  const { importRows, openImportOrm } = await import('../adapters/db/import/import-rows.js');
+  const orm = await openImportOrm(config.databaseUrl, config.db);
   try {
     return await importRows(orm, opts);
   } catch (err) {

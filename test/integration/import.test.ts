@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from '../../src/adapters/db/orm.js';
-import { importRows } from '../../src/adapters/db/import/import-rows.js';
+import { importRows, openImportOrm } from '../../src/adapters/db/import/import-rows.js';
+import { DEFAULTS } from '../../src/config/schema.js';
 import { PgImportTarget } from '../../src/adapters/db/import/pg-import-target.js';
 import type { ImportFormat } from '../../src/import/format.js';
 import type { ImportKind } from '../../src/import/kinds.js';
@@ -371,6 +372,22 @@ describe('import into Postgres', () => {
       held.resolve();
       await first.catch(() => undefined);
       await second.close(true);
+    }
+  });
+
+  it("runs under the migration bound, not a job's: a large file's one upsert outlasts a job's statement", async () => {
+    const bounds = { ...DEFAULTS.db, statementTimeoutMs: 100, migrationTimeoutMs: 5_000 };
+    const importOrm = await openImportOrm(t.databaseUrl, bounds);
+    try {
+      await expect(importOrm.em.getKnex().raw('select pg_sleep(0.3)')).resolves.toBeDefined();
+    } finally {
+      await importOrm.close(true);
+    }
+    const jobOrm = await openOrm({ databaseUrl: t.databaseUrl, poolMax: 1, bounds });
+    try {
+      await expect(jobOrm.em.getKnex().raw('select pg_sleep(0.3)')).rejects.toThrow(/statement timeout/);
+    } finally {
+      await jobOrm.close(true);
     }
   });
 });

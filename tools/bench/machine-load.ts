@@ -20,3 +20,15 @@ export async function machineBusyPct(ms: number, signal?: AbortSignal): Promise<
   const b = await cpuTicks();
   return b.total === a.total ? 0 : Math.round((100 * (b.busy - a.busy)) / (b.total - a.total));
 }
+
+/**
+ * Waits (at most `maxMs`) until the machine is quiet: what an earlier phase left running (Postgres
+ * writing back the rows an import dirtied, autovacuum after it, RabbitMQ compacting a queue's log)
+ * would otherwise be measured as the next phase's cost. Returns how busy it was over the last second.
+ */
+export async function waitForQuiet(maxMs: number, signal?: AbortSignal): Promise<number> {
+  const until = Date.now() + maxMs;
+  let busy = await machineBusyPct(1000, signal);
+  while (busy > BUSY_WARNING_PCT && Date.now() < until) busy = await machineBusyPct(1000, signal);
+  return busy;
+}

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
-import { migrate, openOrm } from '../../src/adapters/db/orm.js';
-import { importRows } from '../../src/adapters/db/import/import-rows.js';
+import { migrate } from '../../src/adapters/db/orm.js';
+import { importRows, openImportOrm } from '../../src/adapters/db/import/import-rows.js';
 import type { ImportPhase } from '../../src/adapters/db/import/pg-import-target.js';
 import type { ImportFormat } from '../../src/import/format.js';
 import type { ImportKind } from '../../src/import/kinds.js';
@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const runs: Run[] = [];
   let memory: MemoryRun[] = [];
   try {
-    const orm = await openOrm({ databaseUrl: url, poolMax: 1 });
+    const orm = await openImportOrm(url, config.db);
     try {
       const one = async (label: string, kind: ImportKind, rows: number, seed = 1, dryRun = false) => {
         if (rows === 0) return;

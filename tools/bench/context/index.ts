@@ -6,17 +6,26 @@ import type { SampleSpec } from '../../sample/generate.js';
 import type { BenchOptions } from '../args.js';
 import { onBroker, type Cleanup } from '../cleanup.js';
 import { databaseUrlFor, dropDatabase } from '../databases.js';
+import { BUSY_WARNING_PCT, waitForQuiet } from '../machine-load.js';
 import { loadSample, type ImportFigure } from './load.js';
 import { recallAt5 } from './recall.js';
 import { DELIVERY_LIMIT, runContextWorker, type RunResult } from './worker-runs.js';
+
+/** How long a worker run waits for the machine to settle after the imports or the run before it. */
+const QUIET_WAIT_MS = 30_000;
+
+export type ContextRun = RunResult & {
+  /** How busy the machine was (all cores, %) over the second before the worker started. */
+  readonly busyPct: number;
+};
 
 export interface ContextBenchResult {
   readonly tenants: readonly SampleSpec[];
   readonly imports: readonly ImportFigure[];
   readonly recall: number;
   readonly queries: number;
-  readonly extractive: RunResult;
-  readonly slowModel?: RunResult & { readonly modelLatencyMs: number; readonly boundJps: number };
+  readonly extractive: ContextRun;
+  readonly slowModel?: ContextRun & { readonly modelLatencyMs: number; readonly boundJps: number };
 }
 
 /**
@@ -55,11 +64,14 @@ export async function runContextBench(
   }
 
   const run = async (name: string, env?: Record<string, string>, burst = o.context.jobs) => {
+    const busyPct = await waitForQuiet(QUIET_WAIT_MS, signal);
+    if (busyPct > BUSY_WARNING_PCT)
+      log(`WARNING: ${name}: the machine was still ${busyPct}% busy after ${QUIET_WAIT_MS / 1000} s`);
     const queuePrefix = `enhancer-bench-${id}-${name}`;
     cleanup.add(`deleted queues and exchanges ${queuePrefix}*`, () =>
       onBroker(o.amqpUrl, (ch) => deleteTopology(ch, describeTopology(queuePrefix, DELIVERY_LIMIT))),
     );
-    return runContextWorker(
+    const result = await runContextWorker(
       {
         name,
         amqpUrl: o.amqpUrl,
@@ -76,6 +88,7 @@ export async function runContextBench(
       log,
       signal,
     );
+    return { ...result, busyPct };
   };
   const extractive = await run('context');
   if (o.context.llmLatencyMs === 0)

@@ -42,6 +42,7 @@ export function renderContext(r: ContextBenchResult, rate: number): string {
           `≥ ${t.recall}`,
           verdict(r.recall >= t.recall),
         ],
+        ['machine busy before the worker (%)', String(e.busyPct), '', ''],
         [
           'throughput (jobs/s)',
           ms(e.throughputJps),
@@ -101,6 +102,7 @@ export function contextJson(r: ContextBenchResult): Record<string, unknown> {
   return {
     imports: r.imports,
     recall_at_5: r.recall,
+    busy_pct_before_worker: r.extractive.busyPct,
     throughput_jps: r.extractive.throughputJps,
     per_job: r.extractive.perJob,
     steps: r.extractive.steps,

@@ -1,6 +1,8 @@
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
+import type { DbBounds } from '../../../config/schema.js';
 import { runImport } from '../../../import/run-import.js';
 import type { ImportOptions, ImportSummary } from '../../../import/types.js';
+import { openOrm } from '../orm.js';
 import { PgImportTarget, type PgImportOptions } from './pg-import-target.js';
 
 /**
@@ -17,4 +19,12 @@ export function importRows(
   if (opts.dryRun) return runImport(undefined, opts);
   const knex = 'em' in db ? db.em.getKnex() : db;
   return runImport(new PgImportTarget(knex, pg), opts);
+}
+
+/**
+ * The ORM an import runs on: one connection, its statements under the migration bound, since one
+ * upsert of a large file runs far longer than a job's statement may.
+ */
+export function openImportOrm(databaseUrl: string, bounds: DbBounds): Promise<MikroORM> {
+  return openOrm({ databaseUrl, poolMax: 1, bounds, statementTimeoutMs: bounds.migrationTimeoutMs });
 }
