@@ -35,6 +35,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `JOB_SOFT_TIMEOUT_MS must not exceed JOB_TIMEOUT_MS (${config.hardTimeoutMs}), got ${config.softTimeoutMs}`,
     );
   }
+  if (config.prefetch < config.concurrency) {
+    throw new ConfigError(
+      `WORKER_PREFETCH must be at least WORKER_CONCURRENCY (${config.concurrency}), got ${config.prefetch}`,
+    );
+  }
   if (config.llm && !config.llm.model) {
     throw new ConfigError('LLM_MODEL is required when LLM_BASE_URL is set (the model name the server knows)');
   }

@@ -30,9 +30,12 @@ export const configSchema = z.object({
   QUEUE_DELIVERY_LIMIT: int(1, 1000)
     .default(5)
     .describe('Redeliveries a job survives before it is dead-lettered (a crash-loop guard).'),
-  WORKER_CONCURRENCY: int(1, 1000)
-    .default(8)
-    .describe('Jobs one process runs at once; also the AMQP prefetch.'),
+  WORKER_CONCURRENCY: int(1, 1000).default(8).describe('Jobs one process runs at once.'),
+  WORKER_PREFETCH: int(1, 2000)
+    .optional()
+    .describe(
+      'Jobs one process holds from the broker, at least WORKER_CONCURRENCY: those past it wait in hand, so a freed slot starts the next job at once. Unset: twice WORKER_CONCURRENCY. For jobs of many seconds, set it to WORKER_CONCURRENCY (docs/operations.md).',
+    ),
   JOB_SOFT_TIMEOUT_MS: int(1).default(100_000).describe("When the pipeline's AbortSignal fires."),
   JOB_TIMEOUT_MS: int(1)
     .default(120_000)
@@ -269,6 +272,8 @@ export interface Config {
   readonly queuePrefix: string;
   readonly deliveryLimit: number;
   readonly concurrency: number;
+  /** WORKER_PREFETCH: deliveries held at once, running or waiting for a slot (≥ concurrency). */
+  readonly prefetch: number;
   readonly softTimeoutMs: number;
   readonly hardTimeoutMs: number;
   readonly retry: RetryPolicy;
@@ -383,6 +388,7 @@ export function compile(raw: Raw): Config {
     queuePrefix: raw.QUEUE_PREFIX,
     deliveryLimit: raw.QUEUE_DELIVERY_LIMIT,
     concurrency: raw.WORKER_CONCURRENCY,
+    prefetch: raw.WORKER_PREFETCH ?? 2 * raw.WORKER_CONCURRENCY,
     softTimeoutMs: raw.JOB_SOFT_TIMEOUT_MS,
     hardTimeoutMs: raw.JOB_TIMEOUT_MS,
     retry: Object.freeze({

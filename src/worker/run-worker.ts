@@ -109,6 +109,7 @@ export async function runWorker(
     const worker = new Worker(
       {
         concurrency: config.concurrency,
+        prefetch: config.prefetch,
         suspectPollMs: config.suspectPollMs,
         log,
         clock: systemClock,
@@ -168,6 +169,7 @@ export async function runWorker(
     log.info('worker started', {
       queue_prefix: config.queuePrefix,
       concurrency: config.concurrency,
+      prefetch: config.prefetch,
       pipeline: enhancer.name,
       http_port: http.port,
       startup_ms: Math.round(process.uptime() * 1000),

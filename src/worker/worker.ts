@@ -8,8 +8,14 @@ import { processDelivery, type Outcome, type ProcessDeps } from './process-deliv
 export type WorkerState = 'starting' | 'running' | 'reconnecting' | 'draining' | 'stopped';
 
 export interface WorkerOptions {
-  /** WORKER_CONCURRENCY: the most jobs that run at once (the prefetch asked of the broker). */
+  /** WORKER_CONCURRENCY: the most jobs that run at once. */
   readonly concurrency: number;
+  /**
+   * WORKER_PREFETCH: deliveries asked of the broker, at least `concurrency` (its default). Those past
+   * `concurrency` wait in hand, so a slot that frees starts the next job without a round trip to the
+   * broker; a stop hands them back at once.
+   */
+  readonly prefetch?: number;
   readonly suspectPollMs: number;
   readonly log: Logger;
   readonly clock: Clock;
@@ -25,9 +31,25 @@ interface Current {
   readonly link: ConsumerLink;
   /** Republishes through this link only (see ConsumerLink). */
   readonly deps: ProcessDeps;
-  /** message ids delivered on this link and not yet settled, with how many copies. */
+  /**
+   * message ids delivered on this link and not yet settled, running or waiting for a slot, with how
+   * many copies; suspects (redelivered, not vouched for) are not among them.
+   */
   readonly holding: Map<string, number>;
 }
+
+/** A delivery as the worker holds it, from its arrival until it settles. */
+interface Held {
+  readonly current: Current;
+  readonly d: Delivery;
+  /** A redelivery trusted once: this process held it when its link dropped, so it killed nobody. */
+  readonly ours: boolean;
+  /** Counted in `holding`: it runs as a job here (not moved to the suspect queue). */
+  readonly vouched: boolean;
+}
+
+/** What a delivery waiting for a slot is told: run now, or go back to the queue (the worker stops). */
+type Turn = 'run' | 'hand-back';
 
 /**
  * The consumer loop. Fresh jobs run up to `concurrency` at once. A redelivered job may be the one
@@ -49,7 +71,7 @@ export class Worker {
   private readonly inflight = new Set<Promise<void>>();
   /** Fresh jobs running now, and deliveries waiting for one of them to end (see onDelivery). */
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: ((turn: Turn) => void)[] = [];
   /** Aborts running attempts when shutdown runs out of grace. */
   private readonly shutdown = abortController();
   /**
@@ -107,6 +129,8 @@ export class Worker {
     // registering can hand out jobs after the drain below has begun.
     await this.broker.stopReconnecting();
     await this.current?.link.cancel();
+    // Deliveries still waiting for a slot go back to the queue now, for other workers to take.
+    for (const next of this.waiting.splice(0)) next('hand-back');
     if (!(await this.settled(graceMs))) {
       this.shutdown.abort();
       await this.settled(forceMs);
@@ -151,42 +175,47 @@ export class Worker {
     const current = this.current;
     if (this.state !== 'running' || this.soloRun || !current?.link.open) return Promise.resolve();
     return current.link
-      .consume(this.opts.concurrency, (d) => this.onDelivery(current, d))
+      .consume(this.opts.prefetch ?? this.opts.concurrency, (d) => this.onDelivery(current, d))
       .catch((err: unknown) => current.link.drop(asError(err)));
   }
 
   /**
+   * Up to `concurrency` deliveries run; the rest (up to the prefetch) wait here for a slot, unacked.
    * Prefetch bounds each link, not the process: after a reconnect the old link's jobs still run while
-   * the new one is handed a full prefetch. Deliveries past `concurrency` wait here for a slot (unacked,
-   * so the broker sends no more); one whose link dropped meanwhile is not run (the broker has it back).
+   * the new one is handed a full prefetch, and its deliveries wait too. One whose link dropped while
+   * it waited is not run (the broker has it back).
    */
   private onDelivery(current: Current, d: Delivery): void {
+    const id = d.messageId;
+    const ours = d.redelivered && id !== undefined && this.trusted(id);
+    // Only a job that runs here is vouched for later; one merely moved to the suspect queue is not.
+    const vouched = (!d.redelivered || ours) && id !== undefined;
+    if (vouched) current.holding.set(id, (current.holding.get(id) ?? 0) + 1);
+    const held: Held = { current, d, ours, vouched };
     if (this.running < this.opts.concurrency) {
       this.running++;
-      this.track(this.run(current, d));
+      this.track(this.run(held));
       return;
     }
     this.track(
-      new Promise<void>((resolve) => this.waiting.push(resolve)).then(() =>
-        current.link.open ? this.run(current, d) : this.release(),
-      ),
+      new Promise<Turn>((resolve) => this.waiting.push(resolve)).then((turn): Promise<void> | void => {
+        if (turn === 'hand-back') return this.handBack(held);
+        if (current.link.open) return this.run(held);
+        this.release();
+        this.unhold(held);
+      }),
     );
   }
 
   /** Hands a finished job's slot to the next waiting delivery, if any. */
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next('run');
     else this.running--;
   }
 
-  private run(current: Current, d: Delivery): Promise<void> {
-    const id = d.messageId;
-    const ours = d.redelivered && id !== undefined && this.trusted(id);
-    // Only a job that runs here is vouched for later; one merely moved to the suspect queue is not.
-    const runs = !d.redelivered || ours;
-    const { holding } = current;
-    if (runs && id !== undefined) holding.set(id, (holding.get(id) ?? 0) + 1);
+  private run(held: Held): Promise<void> {
+    const { current, d, ours } = held;
     return processDelivery(d, current.deps, ours ? 'trusted' : 'fresh')
       .then((outcome) => {
         this.opts.onOutcome?.(outcome);
@@ -194,11 +223,43 @@ export class Worker {
       })
       .finally(() => {
         this.release();
-        if (!runs || id === undefined) return;
-        const left = (holding.get(id) ?? 1) - 1;
-        if (left > 0) holding.set(id, left);
-        else holding.delete(id);
+        this.unhold(held);
       });
+  }
+
+  /**
+   * A delivery that never ran goes back to the queue as it came: republished at the same attempt
+   * (confirmed, then acked), not nacked, which would mark it redelivered and charge it a delivery. A
+   * suspect is moved to the suspect queue, as its turn would have. If the republish fails it is nacked.
+   */
+  private async handBack(held: Held): Promise<void> {
+    const { current, d } = held;
+    try {
+      if (!current.link.open) return;
+      if (!held.vouched) {
+        this.opts.onOutcome?.(await processDelivery(d, current.deps, 'fresh'));
+        return;
+      }
+      try {
+        await current.deps.bus.delay(d, { attempt: d.attempt, delayMs: 0 });
+        d.ack();
+      } catch (err) {
+        this.opts.log.warn('could not hand a waiting job back to the queue; nacked', {
+          error_message: errorMessage(err),
+        });
+        d.nack();
+      }
+    } finally {
+      this.unhold(held);
+    }
+  }
+
+  private unhold({ current, d, vouched }: Held): void {
+    const id = d.messageId;
+    if (!vouched || id === undefined) return;
+    const left = (current.holding.get(id) ?? 1) - 1;
+    if (left > 0) current.holding.set(id, left);
+    else current.holding.delete(id);
   }
 
   /** Takes `id`'s trust, if this worker holds it still. */

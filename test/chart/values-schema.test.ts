@@ -52,6 +52,11 @@ const REJECTED: [string, Overrides, RegExp][] = [
     /terminationGracePeriodSeconds \(130 s\) must be above config.SHUTDOWN_GRACE_MS \(130000 ms\)/,
   ],
   [
+    'a prefetch below the concurrency',
+    { 'config.WORKER_CONCURRENCY': '16', 'config.WORKER_PREFETCH': '8' },
+    /config.WORKER_PREFETCH \(8\) must be at least config.WORKER_CONCURRENCY \(16\)/,
+  ],
+  [
     'a drain shorter than the job deadline',
     { 'config.SHUTDOWN_GRACE_MS': '60000' },
     /SHUTDOWN_GRACE_MS \(60000\) must be at least config.JOB_TIMEOUT_MS \(120000\)/,

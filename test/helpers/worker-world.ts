@@ -31,12 +31,12 @@ export interface WorkerWorld {
 }
 
 /**
- * `concurrency` is WORKER_CONCURRENCY. Every enhancer call waits for the test (`held`) unless `hold` is
+ * `concurrency` is WORKER_CONCURRENCY and `prefetch` WORKER_PREFETCH (default: the concurrency). Every enhancer call waits for the test (`held`) unless `hold` is
  * false. `noOutcomeHook`: no `onOutcome`, as in production (`outcomes` stays empty). The attempt deadlines are far beyond any clock advance the tests make, so only a shutdown
  * aborts an attempt.
  */
 export function workerWorld(
-  opts: { concurrency?: number; hold?: boolean; noOutcomeHook?: boolean } = {},
+  opts: { concurrency?: number; prefetch?: number; hold?: boolean; noOutcomeHook?: boolean } = {},
 ): WorkerWorld {
   const w = world();
   const port = new FakeConsumerPort();
@@ -66,6 +66,7 @@ export function workerWorld(
   const worker = new Worker(
     {
       concurrency: opts.concurrency ?? 2,
+      ...(opts.prefetch !== undefined ? { prefetch: opts.prefetch } : {}),
       suspectPollMs: SUSPECT_POLL_MS,
       log: w.logger,
       clock: w.clock,

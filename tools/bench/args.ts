@@ -12,6 +12,8 @@ export interface BenchOptions {
   /** Give up on a phase when its rows have not all completed by then. */
   readonly timeoutSeconds: number;
   readonly concurrency: number;
+  /** The enhancer's WORKER_PREFETCH; undefined: its default (twice the concurrency). */
+  readonly prefetch?: number;
   readonly tenants: number;
   readonly skipBaseline: boolean;
   /** Skip the ceiling peer (consume + ack only, no database). */
@@ -56,7 +58,9 @@ export const usage = `npm run bench -- [options]
   --latency-seconds S    paced load duration (default 10)
   --idle-seconds S       idle time before idle RSS is read (default 5)
   --timeout-seconds S    how long a phase may wait for its rows to complete (default 120)
-  --concurrency C        consumer prefetch / WORKER_CONCURRENCY (default 32)
+  --concurrency C        WORKER_CONCURRENCY, and the prefetch of the naive and ceiling peers (default 32)
+  --prefetch P           the enhancer's WORKER_PREFETCH (default: unset, the worker's default of twice
+                         WORKER_CONCURRENCY)
   --tenants T            distinct tenant ids across the jobs (default 1)
   --rounds N             alternate ceiling, naive baseline and enhancer N times; report medians
                          (default 3)
@@ -96,6 +100,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       'idle-seconds': { type: 'string', default: '5' },
       'timeout-seconds': { type: 'string', default: '120' },
       concurrency: { type: 'string', default: '32' },
+      prefetch: { type: 'string' },
       tenants: { type: 'string', default: '1' },
       'skip-baseline': { type: 'boolean', default: false },
       'skip-ceiling': { type: 'boolean', default: false },
@@ -134,6 +139,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     idleSeconds: int('idle-seconds', values['idle-seconds'], 0),
     timeoutSeconds: int('timeout-seconds', values['timeout-seconds'], 1),
     concurrency: int('concurrency', values.concurrency, 1),
+    ...(values.prefetch !== undefined ? { prefetch: int('prefetch', values.prefetch, 1) } : {}),
     tenants: int('tenants', values.tenants, 1),
     skipBaseline: values['skip-baseline'],
     skipCeiling: values['skip-ceiling'],

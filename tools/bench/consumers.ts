@@ -135,6 +135,7 @@ export async function prepareEnhancer(
     QUEUE_PREFIX: prefix,
     QUEUE_DELIVERY_LIMIT: String(DELIVERY_LIMIT),
     WORKER_CONCURRENCY: String(o.concurrency),
+    ...(o.prefetch !== undefined ? { WORKER_PREFETCH: String(o.prefetch) } : {}),
     ENHANCER_PIPELINE: 'placeholder',
     LOG_LEVEL: variant === 'quiet' ? 'error' : 'info',
     LOG_FORMAT: 'json',

@@ -122,7 +122,7 @@ export function renderTable(o: BenchOptions, busyPct: number, r: MainResults): s
   const perRound = (label: string, xs: readonly number[]) =>
     xs.length ? `; throughput ${label} per round: ${xs.map((x) => x.toFixed(2)).join(', ')}` : '';
   const title =
-    `enhancer bench: ${o.jobs} jobs (prefetch/concurrency ${o.concurrency}), paced ${o.latencyRate} jobs/s ` +
+    `enhancer bench: ${o.jobs} jobs (concurrency ${o.concurrency}, enhancer prefetch ${o.prefetch ?? `${2 * o.concurrency} (default)`}), paced ${o.latencyRate} jobs/s ` +
     `for ${o.latencySeconds} s; node ${process.version}, ${os.cpus().length} cores, ${busyPct}% busy before start` +
     (busyPct > BUSY_WARNING_PCT ? ' (WARNING: other load skews these figures)' : '') +
     `\nmedians of ${o.rounds} round(s), ceiling, naive and enhancer alternating` +
@@ -177,6 +177,7 @@ export function renderJson(
     machine_busy_pct_before: busyPct,
     jobs: o.jobs,
     concurrency: o.concurrency,
+    enhancer_prefetch: o.prefetch ?? 2 * o.concurrency,
     latency_rate_jps: o.latencyRate,
     latency_seconds: o.latencySeconds,
     // `baseline` is the naive worker (pool = prefetch since issue 11).

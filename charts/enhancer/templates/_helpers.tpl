@@ -286,7 +286,7 @@ Deployment (always rendered).
 {{- end }}
 {{- end }}
 
-{{/* Refuses a grace period that would let the kubelet kill a pod still finishing its jobs. */}}
+{{/* Refuses a grace period that would let the kubelet kill a pod still finishing its jobs, and a prefetch the worker refuses. */}}
 {{- define "enhancer.checkGrace" -}}
 {{- $deadline := int64 (.Values.config.JOB_TIMEOUT_MS | default "120000") }}
 {{- $drain := int64 (.Values.config.SHUTDOWN_GRACE_MS | default "130000") }}
@@ -296,6 +296,12 @@ Deployment (always rendered).
 {{- end }}
 {{- if le $kill $drain }}
 {{- fail (printf "worker.terminationGracePeriodSeconds (%d s) must be above config.SHUTDOWN_GRACE_MS (%d ms): the kubelet would kill pods still draining jobs" (int64 .Values.worker.terminationGracePeriodSeconds) $drain) }}
+{{- end }}
+{{- $concurrency := int64 (.Values.config.WORKER_CONCURRENCY | default "8") }}
+{{- with .Values.config.WORKER_PREFETCH }}
+{{- if lt (int64 .) $concurrency }}
+{{- fail (printf "config.WORKER_PREFETCH (%d) must be at least config.WORKER_CONCURRENCY (%d): the worker refuses to start otherwise" (int64 .) $concurrency) }}
+{{- end }}
 {{- end }}
 {{- end }}
 

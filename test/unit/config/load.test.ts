@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       queuePrefix: 'enhancement',
       deliveryLimit: 5,
       concurrency: 8,
+      prefetch: 16,
       softTimeoutMs: 100_000,
       hardTimeoutMs: 120_000,
       retry: { maxRetries: 3, baseMs: 2_000, maxDelayMs: 600_000, jitter: 0.2 },
@@ -185,5 +186,12 @@ describe('loadConfig', () => {
   it('refuses a soft timeout longer than the default hard one', () => {
     const err = configErrorOf({ JOB_SOFT_TIMEOUT_MS: '120001' });
     expect(err.message).toBe('JOB_SOFT_TIMEOUT_MS must not exceed JOB_TIMEOUT_MS (120000), got 120001');
+  });
+
+  it('holds twice WORKER_CONCURRENCY unless told, and never fewer deliveries than it runs', () => {
+    expect(loadConfig({ WORKER_CONCURRENCY: '32' }).prefetch).toBe(64);
+    expect(loadConfig({ WORKER_CONCURRENCY: '32', WORKER_PREFETCH: '32' }).prefetch).toBe(32);
+    const err = configErrorOf({ WORKER_CONCURRENCY: '8', WORKER_PREFETCH: '4' });
+    expect(err.message).toBe('WORKER_PREFETCH must be at least WORKER_CONCURRENCY (8), got 4');
   });
 });
