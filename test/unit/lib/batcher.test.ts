@@ -27,8 +27,24 @@ class ManualRun {
   }
 }
 
+/** The end of the event-loop turn, as the test says when: the batcher's flushes wait for `end()`. */
+class ManualTurn {
+  private flushes: (() => void)[] = [];
+  readonly atTurnEnd = (flush: () => void) => void this.flushes.push(flush);
+  end(): void {
+    for (const f of this.flushes.splice(0)) f();
+  }
+}
+
+/** Without `atTurnEnd`, every turn ends at once: what is submitted is flushed on the spot. */
 function make(manual: ManualRun, opts: Partial<BatcherOptions<Item, string>> = {}): Batcher<Item, string> {
-  return new Batcher<Item, string>({ run: manual.run, maxBatch: 100, maxInFlight: 1, ...opts });
+  return new Batcher<Item, string>({
+    run: manual.run,
+    maxBatch: 100,
+    maxInFlight: 1,
+    atTurnEnd: (flush) => flush(),
+    ...opts,
+  });
 }
 
 /** Records how each submitted promise settles, without waiting for it. */
@@ -191,5 +207,44 @@ describe('Batcher', () => {
     manual.succeed(1);
     await flushMicrotasks();
     expect(drained).toBe(true);
+  });
+
+  describe('at the end of the turn', () => {
+    it('sends what one turn submitted together, even when nothing is in flight', () => {
+      const manual = new ManualRun();
+      const turn = new ManualTurn();
+      const batcher = make(manual, { atTurnEnd: turn.atTurnEnd });
+      void batcher.submit({ id: 'a' });
+      void batcher.submit({ id: 'b' });
+      expect(manual.batches).toEqual([]);
+      turn.end();
+      expect(manual.batches).toEqual([['a', 'b']]);
+    });
+
+    it("puts what a write's results lead to, however many awaits later in that turn, in the next write", async () => {
+      const manual = new ManualRun();
+      const turn = new ManualTurn();
+      const batcher = make(manual, { atTurnEnd: turn.atTurnEnd });
+      // Two callers whose next item comes after a chain of awaits of different lengths (a job's
+      // completion after its claim, through the pipeline).
+      const caller = async (id: string, hops: number) => {
+        await batcher.submit({ id });
+        for (let i = 0; i < hops; i++) await Promise.resolve();
+        return batcher.submit({ id: `${id}-next` });
+      };
+      const done = [caller('a', 1), caller('b', 20)];
+      turn.end();
+      expect(manual.batches).toEqual([['a', 'b']]);
+
+      manual.succeed(0);
+      await flushMicrotasks();
+      turn.end();
+      expect(manual.batches).toEqual([
+        ['a', 'b'],
+        ['a-next', 'b-next'],
+      ]);
+      manual.succeed(1);
+      await expect(Promise.all(done)).resolves.toEqual(['result:a-next', 'result:b-next']);
+    });
   });
 });
