@@ -80,7 +80,7 @@ class LinkView implements ConsumerLink {
       const { consumerTag } = await ch.consume(
         this.n.jobs,
         (msg) => {
-          if (msg) onDelivery(toDelivery(ch, msg, () => this.link.open));
+          if (msg) onDelivery(toDelivery(this.acks, msg, () => this.link.open));
           else this.drop(new Error(`consumer cancelled by the broker (queue ${this.n.jobs} deleted?)`));
         },
         { noAck: false },
@@ -106,7 +106,7 @@ class LinkView implements ConsumerLink {
   async nextSuspect(): Promise<Delivery | undefined> {
     const ch = this.channel;
     const msg = await ch.get(this.n.suspect, { noAck: false });
-    return msg ? toDelivery(ch, msg, () => this.link.open) : undefined;
+    return msg ? toDelivery(this.acks, msg, () => this.link.open) : undefined;
   }
 
   drop(err: Error): void {
@@ -116,5 +116,9 @@ class LinkView implements ConsumerLink {
 
   private get channel() {
     return this.link.consumeChannel!;
+  }
+
+  private get acks() {
+    return this.link.acks!;
   }
 }

@@ -1,12 +1,16 @@
-import type { Channel, Message } from 'amqplib';
+import type { Message } from 'amqplib';
 import type { Delivery } from '../../worker/ports.js';
+import type { AckBuffer } from './ack-buffer.js';
 import { H, intHeader, stringHeader } from './headers.js';
 
 /**
  * Wraps a message so that settling it is safe after its channel died: the broker has already
- * requeued it, and acking a stale delivery tag on a new channel would close that channel.
+ * requeued it, and acking a stale delivery tag on a new channel would close that channel. `acks` is
+ * the buffer of the channel the message came on.
  */
-export function toDelivery(ch: Channel, msg: Message, isOpen: () => boolean): Delivery {
+export function toDelivery(acks: AckBuffer, msg: Message, isOpen: () => boolean): Delivery {
+  const tag = msg.fields.deliveryTag;
+  acks.delivered(tag);
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const counted = intHeader(headers, H.deliveryCount);
   const redelivered = msg.fields.redelivered || (counted ?? 0) > 0;
@@ -25,8 +29,8 @@ export function toDelivery(ch: Channel, msg: Message, isOpen: () => boolean): De
     messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
     headers,
     deadLettered: deadLetteredOf(headers),
-    ack: () => settle(() => ch.ack(msg)),
-    nack: () => settle(() => ch.nack(msg, false, true)),
+    ack: () => settle(() => acks.ack(tag)),
+    nack: () => settle(() => acks.nack(tag)),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpBounds } from '../../config/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { settlesWithin } from '../../lib/with-timeout.js';
+import { AckBuffer } from './ack-buffer.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
 import { connectAmqp, destroySocket } from './connect.js';
 import { assertTopology, type Topology } from './topology.js';
@@ -65,8 +66,9 @@ export class AmqpLink {
 
   /** Publishes with confirms; set once the link is open. */
   publisher!: ConfirmPublisher;
-  /** The channel deliveries come on (when asked for with `consumes`). */
+  /** The channel deliveries come on (when asked for with `consumes`), and its acks. */
   consumeChannel?: Channel;
+  acks?: AckBuffer;
   private publishChannel?: ConfirmChannel;
 
   get open(): boolean {
@@ -113,6 +115,8 @@ export class AmqpLink {
    */
   async close(): Promise<void> {
     const wasOpen = this.isOpen;
+    // The acks of this turn, before the channel goes: else the broker would requeue finished jobs.
+    this.acks?.flush();
     this.isOpen = false;
     const ch = this.consumeChannel ?? this.publishChannel;
     if (wasOpen && ch && !this.silent) await this.answered(ch.close());
@@ -131,6 +135,7 @@ export class AmqpLink {
       ch.on('error', () => undefined);
       ch.on('close', () => this.lose(new Error('AMQP channel closed')));
       this.consumeChannel = ch;
+      this.acks = new AckBuffer(ch, () => this.isOpen);
     }
     // Idempotent: a producer that starts before any worker must not publish into nothing.
     await assertTopology(this.conn, opts.topology);

@@ -1,9 +1,11 @@
 import type { Channel, Message } from 'amqplib';
+import { AckBuffer } from '../../../../src/adapters/amqp/ack-buffer.js';
 import { toDelivery } from '../../../../src/adapters/amqp/delivery.js';
 
 interface FakeChannel {
   readonly calls: string[];
-  readonly channel: Channel;
+  /** The channel's ack buffer, flushing at once (every ack ends its turn). */
+  readonly channel: AckBuffer;
 }
 
 /** A channel that only records ack and nack, with their arguments. */
@@ -14,7 +16,14 @@ function fakeChannel(): FakeChannel {
     nack: (msg: Message, allUpTo?: boolean, requeue?: boolean) =>
       calls.push(`nack:${msg.fields.deliveryTag}:${allUpTo}:${requeue}`),
   } as unknown as Channel;
-  return { calls, channel };
+  return {
+    calls,
+    channel: new AckBuffer(
+      channel,
+      () => true,
+      (flush) => flush(),
+    ),
+  };
 }
 
 function message(
