@@ -130,7 +130,9 @@ export class Worker {
     await this.broker.stopReconnecting();
     await this.current?.link.cancel();
     // Deliveries still waiting for a slot go back to the queue now, for other workers to take.
-    for (const next of this.waiting.splice(0)) next('hand-back');
+    const waiting = this.waiting.splice(0);
+    if (waiting.length) this.opts.log.info('held jobs handed back to the queue', { jobs: waiting.length });
+    for (const next of waiting) next('hand-back');
     if (!(await this.settled(graceMs))) {
       this.shutdown.abort();
       await this.settled(forceMs);
@@ -236,7 +238,7 @@ export class Worker {
     const { current, d } = held;
     try {
       if (!current.link.open) return;
-      if (!held.vouched) {
+      if (d.redelivered && !held.ours) {
         this.opts.onOutcome?.(await processDelivery(d, current.deps, 'fresh'));
         return;
       }

@@ -81,8 +81,10 @@ export class FakeLink implements ConsumerLink {
   }
 
   /** A delivery on this link, settled through it. */
+  /** `messageId: undefined`, given explicitly: a message without one (its job still has a job_id). */
   delivery(fields: Partial<Delivery> = {}): Delivery {
-    const messageId = fields.messageId ?? jobId(++this.port.seq);
+    const jobIdOf = fields.messageId ?? jobId(++this.port.seq);
+    const messageId = 'messageId' in fields && fields.messageId === undefined ? undefined : jobIdOf;
     let settled = false;
     const settle = (what: string) => {
       if (settled) return;
@@ -92,7 +94,7 @@ export class FakeLink implements ConsumerLink {
       this.pump();
     };
     return {
-      body: jobBody({ job_id: messageId }),
+      body: jobBody({ job_id: jobIdOf }),
       attempt: 1,
       redelivered: false,
       redeliveries: 0,

@@ -30,7 +30,7 @@ describe('Worker: holding deliveries past WORKER_CONCURRENCY (WORKER_PREFETCH)',
   });
 
   it('a stop hands the held deliveries back at once, at their attempt, and lets the running ones finish', async () => {
-    const { port, worker, held, outcomes } = workerWorld({ concurrency: 1, prefetch: 3 });
+    const { w, port, worker, held, outcomes } = workerWorld({ concurrency: 1, prefetch: 3 });
     await worker.start();
     const [runningJob, second, third] = port.link.publish({}, { attempt: 2 }, {});
     await settle();
@@ -53,6 +53,9 @@ describe('Worker: holding deliveries past WORKER_CONCURRENCY (WORKER_PREFETCH)',
     ]);
     expect(worker.state).toBe('draining');
     expect(held).toHaveLength(1);
+    expect(w.logger.lines.filter((l) => l.msg === 'held jobs handed back to the queue')).toEqual([
+      { level: 'info', msg: 'held jobs handed back to the queue', fields: { jobs: 2 } },
+    ]);
 
     held[0]!.release();
     await stopped;
@@ -110,5 +113,23 @@ describe('Worker: holding deliveries past WORKER_CONCURRENCY (WORKER_PREFETCH)',
     held[0]!.release();
     await settle();
     expect(outcomes).toEqual(['completed', 'completed']);
+  });
+
+  it('hands back a held job that has no message id too, rather than running it during the drain', async () => {
+    const { port, worker, held } = workerWorld({ concurrency: 1, prefetch: 2 });
+    await worker.start();
+    port.link.publish({}, { messageId: undefined });
+    await settle();
+
+    const stopped = worker.stop(30_000);
+    await settle();
+    expect(port.link.bus.delays).toEqual([{ attempt: 1, delayMs: 0 }]);
+    expect(held).toHaveLength(1);
+    held[0]!.release();
+    await stopped;
+    expect(port.link.events.filter((e) => e.startsWith('ack '))).toEqual([
+      'ack undefined',
+      expect.any(String),
+    ]);
   });
 });
