@@ -34,7 +34,7 @@ export const configSchema = z.object({
   WORKER_PREFETCH: int(1, 2000)
     .optional()
     .describe(
-      'Jobs one process holds from the broker, at least WORKER_CONCURRENCY: those past it wait in hand, so a freed slot starts the next job at once. Unset: twice WORKER_CONCURRENCY. For jobs of many seconds, set it to WORKER_CONCURRENCY (docs/operations.md).',
+      'Jobs one process holds from the broker, at least WORKER_CONCURRENCY: those past it wait in hand, so a freed slot starts the next job at once. Unset: twice WORKER_CONCURRENCY. For jobs of many seconds, set it to WORKER_CONCURRENCY (docs/failure-semantics.md, "Jobs held in hand").',
     ),
   JOB_SOFT_TIMEOUT_MS: int(1).default(100_000).describe("When the pipeline's AbortSignal fires."),
   JOB_TIMEOUT_MS: int(1)
