@@ -21,6 +21,8 @@ export interface BatcherOptions<I, R> {
   readonly atTurnEnd?: (flush: () => void) => void;
 }
 
+import { AtTurnEnd } from './at-turn-end.js';
+
 interface Pending<I, R> {
   readonly item: I;
   readonly resolve: (r: R) => void;
@@ -31,14 +33,16 @@ export class Batcher<I, R> {
   private queue: Pending<I, R>[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
-  private scheduled = false;
+  private readonly turnEnd: AtTurnEnd;
 
-  constructor(private readonly opts: BatcherOptions<I, R>) {}
+  constructor(private readonly opts: BatcherOptions<I, R>) {
+    this.turnEnd = new AtTurnEnd(() => this.pump(), opts.atTurnEnd);
+  }
 
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.schedule();
+      this.turnEnd.request();
     });
   }
 
@@ -48,22 +52,13 @@ export class Batcher<I, R> {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    (this.opts.atTurnEnd ?? setImmediate)(() => {
-      this.scheduled = false;
-      this.pump();
-    });
-  }
-
   private pump(): void {
     while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
       this.inFlight++;
       void this.write(batch).finally(() => {
         this.inFlight--;
-        this.schedule();
+        this.turnEnd.request();
         if (this.inFlight === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
       });
     }

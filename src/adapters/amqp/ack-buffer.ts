@@ -1,4 +1,5 @@
 import type { Channel, Message } from 'amqplib';
+import { AtTurnEnd } from '../../lib/at-turn-end.js';
 
 /** The part of an amqplib channel that settles deliveries. */
 export type Settler = Pick<Channel, 'ack' | 'nack'>;
@@ -21,13 +22,15 @@ export class AckBuffer {
   private readonly gone = new Set<number>();
   /** Acked since the last flush. */
   private readonly acked = new Set<number>();
-  private scheduled = false;
+  private readonly turnEnd: AtTurnEnd;
 
   constructor(
     private readonly ch: Settler,
     private readonly isOpen: () => boolean,
-    private readonly atTurnEnd: (flush: () => void) => void = setImmediate,
-  ) {}
+    atTurnEnd?: (flush: () => void) => void,
+  ) {
+    this.turnEnd = new AtTurnEnd(() => this.flush(), atTurnEnd);
+  }
 
   /** Every delivery on the channel, consumed or got, in the order the broker numbered them. */
   delivered(tag: number): void {
@@ -36,12 +39,7 @@ export class AckBuffer {
 
   ack(tag: number): void {
     this.acked.add(tag);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    this.atTurnEnd(() => {
-      this.scheduled = false;
-      this.flush();
-    });
+    this.turnEnd.request();
   }
 
   /** Back to the queue, at once. */
