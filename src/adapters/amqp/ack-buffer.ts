@@ -51,10 +51,18 @@ export class AckBuffer {
   /** Sends the acks waiting for the end of the turn. */
   flush(): void {
     if (this.acked.size === 0) return;
-    if (!this.isOpen()) {
+    try {
+      if (this.isOpen()) this.send();
+    } catch {
+      // amqplib throws on every send once the channel is closing, before it reports the close. This
+      // runs from the event loop, not from a job's code: a throw would crash the worker. The broker
+      // requeues what the channel held, and the link reports the close.
+    } finally {
       this.acked.clear();
-      return;
     }
+  }
+
+  private send(): void {
     let upTo: number | undefined;
     while (this.head < this.tags.length) {
       const tag = this.tags[this.head]!;
@@ -69,7 +77,6 @@ export class AckBuffer {
       this.ch.ack(message(tag), false);
       this.gone.add(tag);
     }
-    this.acked.clear();
     if (this.head >= COMPACT_AT) {
       this.tags = this.tags.slice(this.head);
       this.head = 0;

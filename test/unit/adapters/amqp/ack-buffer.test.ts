@@ -110,4 +110,22 @@ describe('AckBuffer', () => {
     }
     expect(sent.some((line) => line.startsWith('ack ≤'))).toBe(true);
   });
+
+  it('does not throw out of the turn when the channel is already closing (amqplib throws on send)', () => {
+    const closing: Settler = {
+      ack: () => {
+        throw new Error('Channel closing');
+      },
+      nack: () => undefined,
+    };
+    const flushes: (() => void)[] = [];
+    const acks = new AckBuffer(
+      closing,
+      () => true,
+      (f) => void flushes.push(f),
+    );
+    acks.delivered(1);
+    acks.ack(1);
+    expect(() => flushes.forEach((f) => f())).not.toThrow();
+  });
 });
